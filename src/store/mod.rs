@@ -1,0 +1,203 @@
+//! The canonical store: one enum over a SQLite or a PostgreSQL pool, runtime queries only.
+//!
+//! The same SQL text (with `$n` placeholders) runs on both databases almost everywhere; where the
+//! dialects differ (row locking for the job queue), the module says so. `on_pool!` and `on_tx!`
+//! expand one body twice, once per driver, so each query is written once. SQLite runs in WAL mode
+//! with `synchronous = NORMAL`; the job queue lives in our own `jobs` table in the same database,
+//! so an inbox row and its job are written in one transaction (see `queue/`).
+
+mod entities;
+mod inbox;
+mod jobs;
+mod links;
+mod misc;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool, Postgres, Sqlite, SqlitePool,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+pub use entities::{EntityRow, entity_table};
+pub use inbox::{InboxInsert, InboxRow};
+pub use jobs::{ClaimedJob, JobRow, NewJob};
+pub use links::LinkRow;
+pub use misc::{AuditRow, ChangeSource, OutboxRow};
+
+/// A store failure. Every variant is a server-side problem (HTTP 500), never the client's fault.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("stored data is not what the hub wrote: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A unique-constraint violation: another writer got there first; the job retries and matches.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}
+
+/// The two databases the hub runs on.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The canonical store.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+/// A transaction on either database.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_pool;
+pub(crate) use on_tx;
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite:` or `postgres:`), creating the SQLite file and its folder.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                .pragma("temp_store", "memory");
+            if let Some(parent) = opts.get_filename().parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
+                    path: parent.display().to_string(),
+                    source,
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections.max(2))
+                .connect_with(opts)
+                .await?;
+            Ok(Store { db: Db::Sqlite(pool) })
+        } else {
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Ok(Store { db: Db::Postgres(pool) })
+        }
+    }
+
+    /// Opens an SQLite database file (tests, benches).
+    pub async fn open_sqlite_file(path: &Path) -> Result<Store, StoreError> {
+        Store::connect(&format!("sqlite://{}?mode=rwc", path.display()), 10).await
+    }
+
+    /// Applies the migrations of this database's dialect (our own `_sqlx_migrations` table).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether every migration this binary knows is applied (for `/readyz`).
+    pub async fn migrations_applied(&self) -> Result<bool, StoreError> {
+        let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match &self.db {
+            Db::Sqlite(p) => (
+                sqlx::migrate!("./migrations/sqlite"),
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(p)
+                    .await
+                    .unwrap_or_default(),
+            ),
+            Db::Postgres(p) => (
+                sqlx::migrate!("./migrations/postgres"),
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                    .fetch_all(p)
+                    .await
+                    .unwrap_or_default(),
+            ),
+        };
+        Ok(migrator.iter().all(|m| applied.contains(&m.version)))
+    }
+
+    /// A trivial round trip (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, p => { sqlx::query("SELECT 1").execute(p).await?; });
+        Ok(())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self.db, Db::Sqlite(_))
+    }
+
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await)
+    }
+}
+
+/// Milliseconds since the Unix epoch, the queue's clock.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
