@@ -175,6 +175,7 @@ CREATE TABLE inbox (
     event_id TEXT NOT NULL,
     event_type TEXT NOT NULL,
     body BYTEA NOT NULL,
+    event JSONB NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     error TEXT,
     received_at TIMESTAMPTZ NOT NULL,

@@ -175,6 +175,7 @@ CREATE TABLE inbox (
     event_id TEXT NOT NULL,
     event_type TEXT NOT NULL,
     body BLOB NOT NULL,
+    event TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     error TEXT,
     received_at TEXT NOT NULL,

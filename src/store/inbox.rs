@@ -23,6 +23,8 @@ pub struct InboxRow {
     pub event_id: String,
     pub event_type: String,
     pub body: Vec<u8>,
+    /// The decoded event (what the connector's decoder made of the verified body).
+    pub event: sqlx::types::Json<serde_json::Value>,
     pub status: String,
     pub error: Option<String>,
     pub received_at: DateTime<Utc>,
@@ -38,16 +40,17 @@ impl Store {
         event_id: &str,
         event_type: &str,
         body: &[u8],
+        event: &serde_json::Value,
         make_job: impl FnOnce(Uuid) -> NewJob,
     ) -> Result<InboxInsert, StoreError> {
         let id = Uuid::now_v7();
         let now = Utc::now();
         let mut tx = self.begin().await?;
         let inserted = on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO inbox (id, instance, event_id, event_type, body, status, received_at, received_at_ms) \
-             VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT (instance, event_id) DO NOTHING")
+            "INSERT INTO inbox (id, instance, event_id, event_type, body, event, status, received_at, received_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $8, 'pending', $6, $7) ON CONFLICT (instance, event_id) DO NOTHING")
             .bind(id).bind(instance).bind(event_id).bind(event_type).bind(body)
-            .bind(now).bind(now.timestamp_millis())
+            .bind(now).bind(now.timestamp_millis()).bind(sqlx::types::Json(event))
             .execute(c).await?.rows_affected());
         if inserted == 0 {
             return Ok(InboxInsert::Duplicate);
@@ -59,7 +62,7 @@ impl Store {
 
     pub async fn get_inbox(&self, id: Uuid) -> Result<Option<InboxRow>, StoreError> {
         let row = on_pool!(self, p => sqlx::query_as::<_, InboxRow>(
-            "SELECT id, instance, event_id, event_type, body, status, error, received_at, received_at_ms \
+            "SELECT id, instance, event_id, event_type, body, event, status, error, received_at, received_at_ms \
              FROM inbox WHERE id = $1").bind(id).fetch_optional(p).await?);
         Ok(row)
     }

@@ -1,0 +1,58 @@
+//! `hub bench …`: benchmarks run against a real hub on loopback and a real database, printing
+//! figures for docs/BENCHMARKS.md. Never used as timed assertions in tests.
+
+mod intake;
+mod queue;
+
+use clap::Subcommand;
+
+pub use intake::{BENCH_SECRET, IntakeFigures, bench_config, bench_config_toml, bench_mapping_files, signed_member_event};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Signed events posted to /hooks/{instance} until stored as canonical entities
+    Intake {
+        /// Events to post in the sustained run
+        #[arg(long, default_value_t = 20_000)]
+        events: usize,
+        /// Concurrent HTTP clients
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Seconds of the paced run at half the sustained rate
+        #[arg(long, default_value_t = 10)]
+        paced_secs: u64,
+        /// Also run on this PostgreSQL server (a fresh database is created and dropped)
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+    /// No-op jobs through the queue at growing queue sizes (the apalis-sqlite cliff check)
+    Queue {
+        /// Queue sizes to measure, comma-separated
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        sizes: Vec<usize>,
+        /// Worker concurrency
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// Also run on this PostgreSQL server
+        #[arg(long)]
+        postgres: Option<String>,
+    },
+}
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Intake { events, clients, paced_secs, postgres } => {
+            intake::run(events, clients, paced_secs, postgres.as_deref()).await
+        }
+        BenchCommand::Queue { sizes, concurrency, postgres } => queue::run(&sizes, concurrency, postgres.as_deref()).await,
+    }
+}
+
+/// The p-th percentile (0–100) of sorted values.
+pub fn percentile(sorted: &[i64], p: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}

@@ -1,0 +1,145 @@
+//! Applies one source record to the canonical store: map, match identity, reconcile (pure), then
+//! write entity, external link, audit trail and outbox entry in the caller's transaction.
+
+use std::collections::BTreeMap;
+
+use hub_connector_sdk::{EntityKind, SourceRecord};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::{
+    mapping::Mapping,
+    queue::JobError,
+    reconcile::{self, Decision, Existing, Incoming, LinkState, MappedFields, SourceRef},
+    store::{ChangeSource, EntityRow, Store, Tx},
+};
+
+/// What applying a record did (for metrics and sync reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Created(Uuid),
+    Updated(Uuid),
+    Deleted(Uuid),
+    Unchanged,
+    Echo,
+    Ignored,
+}
+
+impl Applied {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Applied::Created(_) => "created",
+            Applied::Updated(_) => "updated",
+            Applied::Deleted(_) => "deleted",
+            Applied::Unchanged => "unchanged",
+            Applied::Echo => "echo",
+            Applied::Ignored => "ignored",
+        }
+    }
+}
+
+fn to_existing(row: EntityRow) -> Existing {
+    let fields: MappedFields = match row.fields.0 {
+        Value::Object(m) => m.into_iter().collect(),
+        _ => BTreeMap::new(),
+    };
+    let sources: BTreeMap<String, String> = match row.sources.0 {
+        Value::Object(m) => m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect(),
+        _ => BTreeMap::new(),
+    };
+    Existing { id: row.id, fields, sources }
+}
+
+fn to_json<V: serde::Serialize>(map: &BTreeMap<String, V>) -> Value {
+    let mut out = Map::new();
+    for (k, v) in map {
+        out.insert(k.clone(), serde_json::to_value(v).unwrap_or(Value::Null));
+    }
+    Value::Object(out)
+}
+
+/// Finds the entity a record is about: its external link first, then each identity key in order.
+async fn find_existing(
+    store: &Store,
+    kind: EntityKind,
+    link: Option<&LinkState>,
+    identity: &[(String, String)],
+) -> Result<Option<Existing>, JobError> {
+    if let Some(link) = link
+        && let Some(row) = store.get_entity(kind, link.entity_id).await?
+    {
+        return Ok(Some(to_existing(row)));
+    }
+    for (key, value) in identity {
+        if let Some(row) = store.find_entity_by_identity(kind, key, value).await? {
+            return Ok(Some(to_existing(row)));
+        }
+    }
+    Ok(None)
+}
+
+/// Applies `record` from `system`/`instance` through `mapping`, writing in `tx`.
+pub async fn apply_record(
+    store: &Store,
+    tx: &mut Tx,
+    system: &str,
+    instance: &str,
+    mapping: &Mapping,
+    record: &SourceRecord,
+) -> Result<Applied, JobError> {
+    let kind = mapping.entity();
+    let fields = mapping
+        .apply(record)
+        .map_err(|e| JobError::permanent("mapping", format!("record {} of stream {}: {e}", record.external_id, record.stream)))?;
+    let hash = reconcile::content_hash(&fields);
+    let link = store
+        .find_link(system, instance, &record.external_id)
+        .await?
+        .map(|l| LinkState { entity_id: l.entity_id, last_read_hash: l.last_read_hash, last_pushed_hash: l.last_pushed_hash });
+    let identity = reconcile::identity_values(mapping.identity(), &fields);
+    let existing = find_existing(store, kind, link.as_ref(), &identity).await?;
+    let source = SourceRef { system: system.into(), instance: instance.into(), external_id: record.external_id.clone() };
+    let incoming = Incoming { source: &source, entity: kind, fields: &fields, deleted: record.deleted };
+    let authority = |field: &str| mapping.authority(field).to_vec();
+    let decision = reconcile::decide(&incoming, &hash, link.as_ref(), existing.as_ref(), &authority);
+    let who = ChangeSource { system, instance };
+    let kind_name = kind.as_str();
+    let applied = match decision {
+        Decision::Echo => return Ok(Applied::Echo),
+        Decision::Ignore => return Ok(Applied::Ignored),
+        Decision::Unchanged { entity_id } => {
+            Store::upsert_link_read(tx, system, instance, &record.external_id, kind_name, entity_id, &hash, record.updated_at).await?;
+            return Ok(Applied::Unchanged);
+        }
+        Decision::Create { fields, sources } => {
+            let id = Uuid::now_v7();
+            let (fields_json, sources_json) = (to_json(&fields), to_json(&sources));
+            Store::insert_entity(tx, kind, id, &fields_json, &sources_json, &reconcile::content_hash(&fields)).await?;
+            for (field, value) in &fields {
+                Store::append_audit(tx, kind_name, id, field, None, Some(value), &who).await?;
+            }
+            Store::append_outbox(tx, &format!("{kind_name}.created"), kind_name, id, "created", &who, &fields_json).await?;
+            Applied::Created(id)
+        }
+        Decision::Update { entity_id, fields, sources, changes } => {
+            let (fields_json, sources_json) = (to_json(&fields), to_json(&sources));
+            Store::update_entity(tx, kind, entity_id, &fields_json, &sources_json, &reconcile::content_hash(&fields)).await?;
+            for c in &changes {
+                Store::append_audit(tx, kind_name, entity_id, &c.field, c.old.as_ref(), c.new.as_ref(), &who).await?;
+            }
+            Store::append_outbox(tx, &format!("{kind_name}.updated"), kind_name, entity_id, "updated", &who, &fields_json).await?;
+            Applied::Updated(entity_id)
+        }
+        Decision::Delete { entity_id } => {
+            Store::delete_entity(tx, kind, entity_id).await?;
+            Store::append_outbox(tx, &format!("{kind_name}.deleted"), kind_name, entity_id, "deleted", &who, &Value::Null).await?;
+            Applied::Deleted(entity_id)
+        }
+    };
+    let entity_id = match applied {
+        Applied::Created(id) | Applied::Updated(id) | Applied::Deleted(id) => id,
+        _ => unreachable!("returned above"),
+    };
+    Store::upsert_link_read(tx, system, instance, &record.external_id, kind_name, entity_id, &hash, record.updated_at).await?;
+    Ok(applied)
+}

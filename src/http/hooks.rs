@@ -1,0 +1,103 @@
+//! `POST /hooks/{instance}`: verify, store in the inbox with its job, answer 202. Nothing else runs
+//! on the request path. Repeats of a vendor event id are 200 and enqueue nothing; a bad signature
+//! is 401 and stores nothing; too large is 413; unknown instance 404; malformed body 400.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{ConnectInfo, Path, State, rejection::BytesRejection},
+    http::{HeaderMap, StatusCode},
+};
+use chrono::Utc;
+use hub_connector_sdk::{ConnectorError, WebhookRequest};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::{error::ApiError, queue::JobSpec, store::InboxInsert};
+
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(instance): Path<String>,
+    peer: Option<ConnectInfo<SocketAddr>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let result = handle(&state, &instance, peer, &headers, body).await;
+    let outcome = match &result {
+        Ok((status, _)) => status.as_u16().to_string(),
+        Err(e) => e.status.as_u16().to_string(),
+    };
+    metrics::counter!("hub_webhooks_received_total", "instance" => instance, "status" => outcome).increment(1);
+    result
+}
+
+async fn handle(
+    state: &AppState,
+    instance: &str,
+    peer: Option<ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let conn = state
+        .registry
+        .get(instance)
+        .filter(|i| i.enabled)
+        .ok_or_else(|| ApiError::not_found(format!("no connector instance `{instance}` receives webhooks here")))?;
+    let decoder = conn
+        .connector
+        .webhook()
+        .ok_or_else(|| ApiError::not_found(format!("connector instance `{instance}` does not receive webhooks")))?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large(state.body_limit)
+        } else {
+            ApiError::bad_request(format!("could not read the body: {e}"))
+        }
+    })?;
+    let request = WebhookRequest {
+        headers,
+        body: &body,
+        remote_addr: client_addr(peer.map(|p| p.0.ip()), headers, &state.trusted_proxies),
+        received_at: Utc::now(),
+    };
+    decoder.verify(&request).map_err(|e| {
+        tracing::warn!(instance, error = %e, "webhook refused");
+        ApiError::unauthorized(e.to_string())
+    })?;
+    let event = decoder.decode(&request).map_err(|e| match e {
+        ConnectorError::Signature(d) => ApiError::unauthorized(d),
+        other => ApiError::bad_request(other.to_string()),
+    })?;
+    let event_json = serde_json::to_value(&event).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let max_attempts = state.queue.max_attempts();
+    let inserted = state
+        .store
+        .intake(instance, &event.event_id, &event.event_type, &body, &event_json, |inbox_id| {
+            JobSpec::ProcessInbound { inbox_id }.to_new_job(max_attempts, None)
+        })
+        .await?;
+    match inserted {
+        InboxInsert::New(id) => {
+            state.queue.notify();
+            Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted", "inbox_id": id, "event_id": event.event_id}))))
+        }
+        InboxInsert::Duplicate => Ok((StatusCode::OK, Json(json!({"status": "duplicate", "event_id": event.event_id})))),
+    }
+}
+
+/// The client's address: the TCP peer, or — when the peer is a trusted proxy — the last address
+/// that proxy appended to `X-Forwarded-For`.
+pub fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .or(Some(peer))
+}

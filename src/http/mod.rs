@@ -1,0 +1,57 @@
+//! The HTTP surface (axum): health, metrics, webhook intake and the admin API.
+
+mod admin;
+mod health;
+mod hooks;
+pub mod metrics;
+mod openapi;
+
+use std::{net::IpAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{get, post},
+};
+use secrecy::SecretString;
+
+pub use hooks::client_addr;
+
+use crate::{queue::QueueHandle, registry::Registry, store::Store};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub queue: QueueHandle,
+    pub registry: Arc<Registry>,
+    pub admin_token: Option<SecretString>,
+    pub body_limit: usize,
+    pub trusted_proxies: Arc<Vec<IpAddr>>,
+}
+
+/// The whole router.
+pub fn router(state: AppState) -> Router {
+    let admin = Router::new()
+        .route("/jobs", get(admin::list_jobs))
+        .route("/jobs/{id}", get(admin::get_job))
+        .route("/dead-letters", get(admin::dead_letters))
+        .route("/dead-letters/{id}/retry", post(admin::retry_dead))
+        .route("/jobs/{id}/retry", post(admin::retry_dead))
+        .route("/entities/{kind}", get(admin::list_entities))
+        .route("/entities/{kind}/{id}", get(admin::get_entity))
+        .route("/connectors", get(admin::list_connectors))
+        .route("/connectors/{instance}/check", get(admin::check_connector))
+        .route("/connectors/{instance}/sync", post(admin::trigger_sync))
+        .route_layer(middleware::from_fn_with_state(state.clone(), admin::require_token))
+        .route("/openapi.json", get(openapi::document));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .route("/hooks/{instance}", post(hooks::receive).layer(DefaultBodyLimit::max(state.body_limit)))
+        .nest("/api/v1", admin)
+        .layer(middleware::from_fn(metrics::track))
+        .with_state(state)
+}
