@@ -4,4 +4,5 @@
 
 pub mod queue;
 pub mod store;
+pub mod config;
 pub mod error;

@@ -1,6 +1,7 @@
 //! `hub bench …`: benchmarks run against a real hub on loopback and a real database, printing
 //! figures for docs/BENCHMARKS.md. Never used as timed assertions in tests.
 
+mod apalis_sqlite;
 mod intake;
 mod queue;
 
@@ -36,6 +37,9 @@ pub enum BenchCommand {
         /// Also run on this PostgreSQL server
         #[arg(long)]
         postgres: Option<String>,
+        /// Also measure apalis-sqlite 1.0 at these sizes, for comparison (comma-separated)
+        #[arg(long, value_delimiter = ',')]
+        apalis: Vec<usize>,
     },
 }
 
@@ -44,7 +48,14 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Intake { events, clients, paced_secs, postgres } => {
             intake::run(events, clients, paced_secs, postgres.as_deref()).await
         }
-        BenchCommand::Queue { sizes, concurrency, postgres } => queue::run(&sizes, concurrency, postgres.as_deref()).await,
+        BenchCommand::Queue { sizes, concurrency, postgres, apalis } => {
+            queue::run(&sizes, concurrency, postgres.as_deref()).await?;
+            for n in apalis {
+                let rate = apalis_sqlite::measure(n, concurrency).await?;
+                println!("| apalis-sqlite 1.0 (for comparison) | {n} | {rate:.0} |");
+            }
+            Ok(())
+        }
     }
 }
 

@@ -1,0 +1,143 @@
+//! Connector instance tables: `[connectors.NAME]` with `kind = "..."` and that kind's keys.
+//! Unknown keys are errors: each kind's struct denies unknown fields, and the common keys
+//! (`enabled`, `schedules`) are spelled out in each (serde's `flatten` would lose that check).
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The kinds this build knows, for error messages.
+pub const KNOWN_KINDS: &[&str] = &["webhook"];
+
+/// One connector instance, by kind.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ConnectorConfig {
+    /// Any tool that posts JSON signed with Standard Webhooks.
+    Webhook(WebhookConnectorConfig),
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConnectorConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// stream → cron expression (6 fields, seconds first).
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
+    /// `whsec_` + base64: the signing secret shared with the sender.
+    pub secret: SecretString,
+    /// The previous secret, still accepted during a rotation.
+    #[serde(default)]
+    pub previous_secret: Option<SecretString>,
+    #[serde(default = "default_stream")]
+    pub stream: String,
+    #[serde(default = "default_entity")]
+    pub entity: String,
+    /// Mapping name (e.g. `webhook/members`); default `webhook/{stream}`.
+    #[serde(default)]
+    pub mapping: Option<String>,
+    #[serde(default = "default_id_pointer")]
+    pub id_pointer: String,
+    #[serde(default = "default_record_pointer")]
+    pub record_pointer: String,
+    #[serde(default = "default_tolerance")]
+    pub tolerance_secs: u64,
+}
+
+fn default_stream() -> String {
+    "records".into()
+}
+fn default_entity() -> String {
+    "person".into()
+}
+fn default_id_pointer() -> String {
+    "/data/id".into()
+}
+fn default_record_pointer() -> String {
+    "/data".into()
+}
+fn default_tolerance() -> u64 {
+    300
+}
+
+const ENTITIES: &[&str] =
+    &["person", "organization", "membership", "payment", "booking", "resource", "asset", "event", "task", "registration"];
+
+/// `^[a-z][a-z0-9_]*$`
+pub fn valid_instance_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn check_secret(key: &str, secret: &SecretString, out: &mut Vec<(String, String)>) {
+    let s = secret.expose_secret();
+    match s.strip_prefix("whsec_") {
+        None => out.push((key.into(), "must start with `whsec_` (value not shown)".into())),
+        Some(b64) if base64::engine::general_purpose::STANDARD.decode(b64).map(|k| k.is_empty()).unwrap_or(true) => {
+            out.push((key.into(), "the part after `whsec_` must be non-empty base64 (value not shown)".into()))
+        }
+        Some(_) => {}
+    }
+}
+
+fn check_cron(schedules: &BTreeMap<String, String>, out: &mut Vec<(String, String)>) {
+    for (stream, expr) in schedules {
+        let fields = expr.split_whitespace().count();
+        if !(6..=7).contains(&fields) {
+            out.push((format!("schedules.{stream}"), format!("`{expr}` has {fields} fields; expected 6 (seconds first), e.g. \"0 */15 * * * *\"")));
+        } else if let Err(e) = expr.parse::<cron::Schedule>() {
+            out.push((format!("schedules.{stream}"), format!("`{expr}` is not a cron expression: {e}")));
+        }
+    }
+}
+
+impl ConnectorConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConnectorConfig::Webhook(_) => "webhook",
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        match self {
+            ConnectorConfig::Webhook(c) => c.enabled,
+        }
+    }
+
+    pub fn schedules(&self) -> &BTreeMap<String, String> {
+        match self {
+            ConnectorConfig::Webhook(c) => &c.schedules,
+        }
+    }
+
+    /// Problems as (key inside the table, reason).
+    pub fn validate(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        check_cron(self.schedules(), &mut out);
+        match self {
+            ConnectorConfig::Webhook(c) => {
+                check_secret("secret", &c.secret, &mut out);
+                if let Some(prev) = &c.previous_secret {
+                    check_secret("previous_secret", prev, &mut out);
+                }
+                if !ENTITIES.contains(&c.entity.as_str()) {
+                    out.push(("entity".into(), format!("unknown entity `{}`; expected one of {}", c.entity, ENTITIES.join(", "))));
+                }
+                for (key, ptr) in [("id_pointer", &c.id_pointer), ("record_pointer", &c.record_pointer)] {
+                    if !(ptr.is_empty() || ptr.starts_with('/')) {
+                        out.push((key.into(), format!("`{ptr}` is not a JSON pointer (it must start with `/`)")));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
