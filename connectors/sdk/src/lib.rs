@@ -7,6 +7,7 @@
 pub mod canonical;
 pub mod connector;
 pub mod error;
+pub mod standard_webhooks;
 
 pub use canonical::{CanonicalChange, ChangeOp, EntityKind, SourceRecord};
 pub use connector::{
