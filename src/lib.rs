@@ -2,7 +2,16 @@
 //! reconciliation and flows. The `hub` binary (src/main.rs) is a thin CLI over it, and the
 //! end-to-end tests drive it directly.
 
-pub mod queue;
-pub mod store;
+pub mod app;
+pub mod bench;
+pub mod cli;
 pub mod config;
 pub mod error;
+pub mod flows;
+pub mod http;
+pub mod mapping;
+pub mod queue;
+pub mod reconcile;
+pub mod registry;
+pub mod store;
+pub mod testing;

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use apalis::prelude::{BoxDynError, TaskSink, WorkerBuilder, WorkerBuilderExt};
+use apalis::prelude::{BackendExt, BoxDynError, TaskSink, WorkerBuilder, WorkerBuilderExt};
 use apalis_sqlite::{Config, SqlitePool, SqliteStorage};
 
 use crate::testing::FreshDatabase;
@@ -20,7 +20,7 @@ pub async fn measure(n: usize, concurrency: usize) -> Result<f64> {
     let db = FreshDatabase::create(None).await?;
     let pool = SqlitePool::connect(&db.url).await?;
     SqliteStorage::setup(&pool).await?;
-    let config = Config::new("bench").heartbeat_interval(Duration::from_secs(2)).batch_size(100);
+    let config = Config::default().queue("bench").heartbeat_interval(Duration::from_secs(2)).batch_size(100);
     let mut storage = SqliteStorage::<u64>::new(&pool).with_config(config);
     storage.push_bulk((0..n as u64).collect()).await.map_err(|e| anyhow::anyhow!("push_bulk: {e}"))?;
     let worker = WorkerBuilder::new("apalis-bench")

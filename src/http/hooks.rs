@@ -20,7 +20,7 @@ use crate::{error::ApiError, queue::JobSpec, store::InboxInsert};
 pub async fn receive(
     State(state): State<AppState>,
     Path(instance): Path<String>,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -36,7 +36,7 @@ pub async fn receive(
 async fn handle(
     state: &AppState,
     instance: &str,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    peer: SocketAddr,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -59,7 +59,7 @@ async fn handle(
     let request = WebhookRequest {
         headers,
         body: &body,
-        remote_addr: client_addr(peer.map(|p| p.0.ip()), headers, &state.trusted_proxies),
+        remote_addr: client_addr(Some(peer.ip()), headers, &state.trusted_proxies),
         received_at: Utc::now(),
     };
     decoder.verify(&request).map_err(|e| {

@@ -1,0 +1,233 @@
+//! Mappings are data: `mappings/<connector>/<stream>.toml` says which source field (a JSON
+//! pointer) feeds which canonical field, through which transform (a closed set, `transform.rs`),
+//! which identity keys match a record to an existing entity, in order, and which systems outrank
+//! this source per field. A bad mapping fails at start-up with the file, the key and the reason.
+//! The format is documented in mappings/README.md.
+
+pub mod transform;
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+use hub_connector_sdk::{EntityKind, SourceRecord};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Canonical field → value, as a mapping produces it.
+pub type MappedFields = BTreeMap<String, Value>;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingFile {
+    entity: String,
+    #[serde(default = "default_identity")]
+    identity: Vec<String>,
+    fields: BTreeMap<String, FieldFile>,
+}
+
+fn default_identity() -> Vec<String> {
+    vec!["external_link".into()]
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldFile {
+    from: String,
+    #[serde(default = "default_transform")]
+    transform: String,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    default: Option<Value>,
+    #[serde(default)]
+    authority: Vec<String>,
+}
+
+fn default_transform() -> String {
+    "copy".into()
+}
+
+/// One canonical field's rule.
+#[derive(Debug, Clone)]
+pub struct FieldRule {
+    pub from: String,
+    pub transform: String,
+    pub required: bool,
+    pub default: Option<Value>,
+    pub authority: Vec<String>,
+}
+
+/// A validated mapping.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    name: String,
+    entity: EntityKind,
+    identity: Vec<String>,
+    fields: BTreeMap<String, FieldRule>,
+}
+
+/// A record that a mapping cannot map: which field, from where, why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field `{field}` (from `{pointer}`): {reason}")]
+pub struct MapError {
+    pub field: String,
+    pub pointer: String,
+    pub reason: String,
+}
+
+impl Mapping {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn entity(&self) -> EntityKind {
+        self.entity
+    }
+    /// Identity keys in order: `external_link`, then canonical field names.
+    pub fn identity(&self) -> &[String] {
+        &self.identity
+    }
+    /// Systems whose values outrank this source's for `field`, highest first.
+    pub fn authority(&self, field: &str) -> &[String] {
+        self.fields.get(field).map(|f| f.authority.as_slice()).unwrap_or(&[])
+    }
+
+    /// Maps a record's JSON to canonical fields. Absent or null source values (after the default)
+    /// are left out, so they never erase what another source set.
+    pub fn apply(&self, record: &SourceRecord) -> Result<MappedFields, MapError> {
+        let mut out = MappedFields::new();
+        for (field, rule) in &self.fields {
+            let raw = record.data.pointer(&rule.from).cloned().filter(|v| !v.is_null()).or_else(|| rule.default.clone());
+            let value = match raw {
+                Some(v) => transform::apply(&rule.transform, &v)
+                    .map_err(|e| MapError { field: field.clone(), pointer: rule.from.clone(), reason: e.0 })?,
+                None => Value::Null,
+            };
+            if value.is_null() {
+                if rule.required {
+                    return Err(MapError { field: field.clone(), pointer: rule.from.clone(), reason: "required but missing or empty".into() });
+                }
+                continue;
+            }
+            out.insert(field.clone(), value);
+        }
+        Ok(out)
+    }
+}
+
+/// One problem in a mapping file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: key `{key}`: {reason}")]
+pub struct MappingError {
+    pub file: String,
+    pub key: String,
+    pub reason: String,
+}
+
+/// Every problem of a mappings directory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+pub struct MappingErrors(pub Vec<MappingError>);
+
+fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<MappingError>> {
+    let mut errors = Vec::new();
+    let mut err = |key: &str, reason: String| errors.push(MappingError { file: file.into(), key: key.into(), reason });
+    let entity = EntityKind::parse(&parsed.entity);
+    if entity.is_none() {
+        let known: Vec<_> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
+        err("entity", format!("unknown entity `{}` (expected one of {})", parsed.entity, known.join(", ")));
+    }
+    if parsed.fields.is_empty() {
+        err("fields", "a mapping needs at least one field".into());
+    }
+    for key in &parsed.identity {
+        if key != "external_link" && !parsed.fields.contains_key(key) {
+            err("identity", format!("identity key `{key}` is neither `external_link` nor a mapped field"));
+        }
+    }
+    for (field, rule) in &parsed.fields {
+        if !(rule.from.is_empty() || rule.from.starts_with('/')) {
+            err(&format!("fields.{field}.from"), format!("`{}` is not a JSON pointer (it must start with `/`)", rule.from));
+        }
+        if !transform::TRANSFORMS.contains(&rule.transform.as_str()) {
+            err(&format!("fields.{field}.transform"), format!("unknown transform `{}` (expected one of {})", rule.transform, transform::TRANSFORMS.join(", ")));
+        }
+        if let Some(default) = &rule.default
+            && let Err(e) = transform::apply(&rule.transform, default)
+        {
+            err(&format!("fields.{field}.default"), format!("the default does not pass its transform: {e}"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let fields = parsed
+        .fields
+        .into_iter()
+        .map(|(k, f)| (k, FieldRule { from: f.from, transform: f.transform, required: f.required, default: f.default, authority: f.authority }))
+        .collect();
+    Ok(Mapping { name: name.into(), entity: entity.expect("checked above"), identity: parsed.identity, fields })
+}
+
+/// Every mapping of a directory, by name (`connector/stream`).
+#[derive(Debug, Clone, Default)]
+pub struct MappingSet {
+    mappings: BTreeMap<String, Mapping>,
+}
+
+impl MappingSet {
+    /// Parses one mapping text (tests, tools).
+    pub fn parse(name: &str, file: &str, text: &str) -> Result<Mapping, MappingErrors> {
+        let parsed: MappingFile = toml::from_str(text).map_err(|e| {
+            let key = e
+                .span()
+                .map(|s| format!("(line {})", text[..s.start.min(text.len())].matches('\n').count() + 1))
+                .unwrap_or_else(|| "(file)".into());
+            MappingErrors(vec![MappingError { file: file.into(), key, reason: e.message().to_string() }])
+        })?;
+        validate(name, file, parsed).map_err(MappingErrors)
+    }
+
+    /// Loads `dir/*/*.toml`; all errors of all files at once. A missing directory is empty.
+    pub fn load_dir(dir: &Path) -> Result<MappingSet, MappingErrors> {
+        let mut set = MappingSet::default();
+        let mut errors = Vec::new();
+        let mut files: Vec<PathBuf> = Vec::new();
+        if let Ok(connectors) = std::fs::read_dir(dir) {
+            for c in connectors.flatten().filter(|e| e.path().is_dir()) {
+                if let Ok(entries) = std::fs::read_dir(c.path()) {
+                    files.extend(entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")));
+                }
+            }
+        }
+        files.sort();
+        for path in files {
+            let file = path.display().to_string();
+            let connector = path.parent().and_then(Path::file_name).map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let stream = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let name = format!("{connector}/{stream}");
+            match std::fs::read_to_string(&path) {
+                Err(e) => errors.push(MappingError { file, key: "(file)".into(), reason: e.to_string() }),
+                Ok(text) => match MappingSet::parse(&name, &file, &text) {
+                    Ok(m) => {
+                        set.mappings.insert(name, m);
+                    }
+                    Err(MappingErrors(es)) => errors.extend(es),
+                },
+            }
+        }
+        if errors.is_empty() { Ok(set) } else { Err(MappingErrors(errors)) }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Mapping> {
+        self.mappings.get(name)
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.mappings.keys().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
