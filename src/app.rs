@@ -55,7 +55,9 @@ impl App {
     /// Connects to the database, applies migrations, loads mappings and connectors.
     pub async fn build(config: Config) -> Result<App, AppError> {
         let (registry, mappings) = load_definitions(&config)?;
-        let store = Store::connect(&config.database_url(), config.database.max_connections).await?;
+        // Every worker holds at most one connection; keep a few for intake, claims and the API.
+        let connections = config.database.max_connections.max(config.queue.concurrency as u32 + 4);
+        let store = Store::connect(&config.database_url(), connections).await?;
         store.migrate().await?;
         let queue = QueueHandle::new(store.clone(), config.queue.max_attempts);
         Ok(App { config: Arc::new(config), store, registry, mappings, queue })

@@ -60,27 +60,27 @@ fn to_json<V: serde::Serialize>(map: &BTreeMap<String, V>) -> Value {
 
 /// Finds the entity a record is about: its external link first, then each identity key in order.
 async fn find_existing(
-    store: &Store,
+    tx: &mut Tx,
     kind: EntityKind,
     link: Option<&LinkState>,
     identity: &[(String, String)],
 ) -> Result<Option<Existing>, JobError> {
     if let Some(link) = link
-        && let Some(row) = store.get_entity(kind, link.entity_id).await?
+        && let Some(row) = Store::get_entity_in(tx, kind, link.entity_id).await?
     {
         return Ok(Some(to_existing(row)));
     }
     for (key, value) in identity {
-        if let Some(row) = store.find_entity_by_identity(kind, key, value).await? {
+        if let Some(row) = Store::find_entity_by_identity_in(tx, kind, key, value).await? {
             return Ok(Some(to_existing(row)));
         }
     }
     Ok(None)
 }
 
-/// Applies `record` from `system`/`instance` through `mapping`, writing in `tx`.
+/// Applies `record` from `system`/`instance` through `mapping`, reading and writing in `tx`
+/// (one connection per job: a job never waits on the pool while holding a transaction).
 pub async fn apply_record(
-    store: &Store,
     tx: &mut Tx,
     system: &str,
     instance: &str,
@@ -92,12 +92,11 @@ pub async fn apply_record(
         .apply(record)
         .map_err(|e| JobError::permanent("mapping", format!("record {} of stream {}: {e}", record.external_id, record.stream)))?;
     let hash = reconcile::content_hash(&fields);
-    let link = store
-        .find_link(system, instance, &record.external_id)
+    let link = Store::find_link_in(tx, system, instance, &record.external_id)
         .await?
         .map(|l| LinkState { entity_id: l.entity_id, last_read_hash: l.last_read_hash, last_pushed_hash: l.last_pushed_hash });
     let identity = reconcile::identity_values(mapping.identity(), &fields);
-    let existing = find_existing(store, kind, link.as_ref(), &identity).await?;
+    let existing = find_existing(tx, kind, link.as_ref(), &identity).await?;
     let source = SourceRef { system: system.into(), instance: instance.into(), external_id: record.external_id.clone() };
     let incoming = Incoming { source: &source, entity: kind, fields: &fields, deleted: record.deleted };
     let authority = |field: &str| mapping.authority(field).to_vec();

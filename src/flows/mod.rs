@@ -80,7 +80,7 @@ impl Flows {
             let mapping = self.mappings.get(&name).ok_or_else(|| {
                 JobError::permanent("mapping", format!("no mapping `{name}` for stream `{}`", record.stream))
             })?;
-            let applied = apply::apply_record(&self.store, &mut tx, inst.kind, &inst.name, mapping, record).await?;
+            let applied = apply::apply_record(&mut tx, inst.kind, &inst.name, mapping, record).await?;
             metrics::counter!("hub_records_synced_total", "instance" => inst.name.clone(), "outcome" => applied.label()).increment(1);
         }
         Store::mark_inbox_processed(&mut tx, row.id).await?;

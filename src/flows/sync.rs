@@ -48,7 +48,7 @@ pub async fn sync_stream(
         let page = inst.connector.read(stream, cursor.as_ref()).await?;
         let mut tx = flows.store.begin().await?;
         for record in &page.records {
-            match apply::apply_record(&flows.store, &mut tx, inst.kind, instance, mapping, record).await? {
+            match apply::apply_record(&mut tx, inst.kind, instance, mapping, record).await? {
                 apply::Applied::Created(_) => report.created += 1,
                 apply::Applied::Updated(_) => report.updated += 1,
                 _ => report.unchanged += 1,

@@ -35,6 +35,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
     for status in ["pending", "running", "done", "dead"] {
         metrics::gauge!("hub_jobs", "state" => status).set(0.0);
     }
+    metrics::gauge!("hub_queue_depth").set(0.0);
     if let Ok(counts) = state.store.job_counts().await {
         for (status, n) in counts {
             metrics::gauge!("hub_jobs", "state" => status.clone()).set(n as f64);

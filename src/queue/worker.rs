@@ -143,10 +143,20 @@ where
     result.map_err(|e| Box::new(e) as BoxDynError)
 }
 
+/// Finished jobs are kept this long for the admin API, then purged (dead letters are kept).
+const DONE_RETENTION_MS: i64 = 7 * 24 * 3600 * 1000;
+
 async fn reap_leases(store: Store, lease: Duration) {
     let every = (lease / 4).clamp(Duration::from_secs(1), Duration::from_secs(30));
+    let mut last_purge = 0i64;
     loop {
         tokio::time::sleep(every).await;
+        if now_ms() - last_purge > 3_600_000 {
+            last_purge = now_ms();
+            if let Err(e) = store.purge_done_jobs(last_purge - DONE_RETENTION_MS).await {
+                tracing::warn!(error = %e, "purging finished jobs failed");
+            }
+        }
         match store.reap_expired_leases().await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(jobs = n, "re-queued jobs whose worker stopped holding them"),

@@ -58,9 +58,16 @@ impl Store {
         Ok(row)
     }
 
+    /// [`Store::get_entity`] inside a transaction (one connection per job, consistent reads).
+    pub async fn get_entity_in(tx: &mut Tx, kind: EntityKind, id: Uuid) -> Result<Option<EntityRow>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM {} WHERE id = $1", entity_table(kind));
+        let row = on_tx!(tx, c => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await?);
+        Ok(row)
+    }
+
     /// A live entity whose identity key `key` equals `value` (`email` uses its indexed column).
-    pub async fn find_entity_by_identity(
-        &self,
+    pub async fn find_entity_by_identity_in(
+        tx: &mut Tx,
         kind: EntityKind,
         key: &str,
         value: &str,
@@ -70,12 +77,12 @@ impl Store {
             let sql = format!(
                 "SELECT {COLUMNS} FROM {table} WHERE email = $1 AND merged_into IS NULL AND deleted_at IS NULL LIMIT 1"
             );
-            on_pool!(self, p => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(p).await?)
+            on_tx!(tx, c => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(c).await?)
         } else {
             let sql = format!(
                 "SELECT {COLUMNS} FROM {table} WHERE fields ->> $1 = $2 AND merged_into IS NULL AND deleted_at IS NULL LIMIT 1"
             );
-            on_pool!(self, p => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(key).bind(value).fetch_optional(p).await?)
+            on_tx!(tx, c => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(key).bind(value).fetch_optional(c).await?)
         };
         Ok(row)
     }

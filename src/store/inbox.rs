@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{NewJob, Store, StoreError, Tx, now_ms, on_pool, on_tx};
+use super::{NewJob, Store, StoreError, Tx, on_pool, on_tx};
 
 /// What an intake did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,15 +95,6 @@ impl Store {
         let rows = on_pool!(self, p => sqlx::query_scalar::<_, i64>(
             "SELECT processed_at_ms - received_at_ms FROM inbox WHERE status = 'processed' AND received_at_ms >= $1")
             .bind(since_ms).fetch_all(p).await?);
-        Ok(rows)
-    }
-
-    /// Pending inbox events older than `older_than_ms` with no live job (lost enqueue): re-enqueue them.
-    pub async fn stale_inbox_ids(&self, older_than_ms: i64) -> Result<Vec<Uuid>, StoreError> {
-        let cutoff = now_ms() - older_than_ms;
-        let rows = on_pool!(self, p => sqlx::query_scalar::<_, Uuid>(
-            "SELECT id FROM inbox WHERE status = 'pending' AND received_at_ms < $1 LIMIT 1000")
-            .bind(cutoff).fetch_all(p).await?);
         Ok(rows)
     }
 }

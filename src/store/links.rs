@@ -25,8 +25,9 @@ const LINK_COLUMNS: &str = "system, instance, external_id, entity_kind, entity_i
      last_pushed_hash, remote_updated_at, updated_at";
 
 impl Store {
-    pub async fn find_link(
-        &self,
+    /// The link of one external record (inside the job's transaction).
+    pub async fn find_link_in(
+        tx: &mut Tx,
         system: &str,
         instance: &str,
         external_id: &str,
@@ -34,8 +35,8 @@ impl Store {
         let sql = format!(
             "SELECT {LINK_COLUMNS} FROM external_links WHERE system = $1 AND instance = $2 AND external_id = $3"
         );
-        let row = on_pool!(self, p => sqlx::query_as::<_, LinkRow>(sqlx::AssertSqlSafe(sql))
-            .bind(system).bind(instance).bind(external_id).fetch_optional(p).await?);
+        let row = on_tx!(tx, c => sqlx::query_as::<_, LinkRow>(sqlx::AssertSqlSafe(sql))
+            .bind(system).bind(instance).bind(external_id).fetch_optional(c).await?);
         Ok(row)
     }
 

@@ -56,12 +56,6 @@ impl Store {
         Ok(())
     }
 
-    pub async fn clear_cursor(&self, instance: &str, stream: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query("DELETE FROM sync_cursors WHERE instance = $1 AND stream = $2")
-            .bind(instance).bind(stream).execute(p).await?.rows_affected());
-        Ok(())
-    }
-
     #[allow(clippy::too_many_arguments)]
     pub async fn append_outbox(
         tx: &mut Tx,

@@ -185,9 +185,11 @@ impl Store {
         matches!(self.db, Db::Sqlite(_))
     }
 
+    /// Begins a transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front,
+    /// so reads inside it are consistent and it never fails later upgrading a read lock.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.db {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
