@@ -1,6 +1,7 @@
 //! Layered loading: defaults, then a TOML file (`--config`, or `./hub.toml` when present), then
 //! `HUB_…` environment variables with `__` for nesting (`HUB_HTTP__BIND`,
-//! `HUB_CONNECTORS__MEMBERS_FORM__SECRET`). Every problem is reported with its source (file or
+//! `HUB_CONNECTORS__MEMBERS_FORM__SECRET`). Two names are not configuration keys: `HUB_LOG` (a
+//! log filter read at start-up) and `HUB_TEST_…` (the test suite's own settings). Every problem is reported with its source (file or
 //! variable), its key and the reason; secrets are never echoed.
 
 use std::path::{Path, PathBuf};
@@ -44,7 +45,7 @@ impl Provider for EnvPairs {
         let mut dict = Dict::new();
         for (name, value) in &self.0 {
             let Some(rest) = name.strip_prefix("HUB_") else { continue };
-            if rest.is_empty() || rest == "LOG" {
+            if !is_config_var(rest) {
                 continue;
             }
             let key = rest.to_ascii_lowercase().split("__").collect::<Vec<_>>().join(".");
@@ -55,6 +56,11 @@ impl Provider for EnvPairs {
         }
         Ok(Profile::Default.collect(dict))
     }
+}
+
+/// Whether `HUB_{rest}` is a configuration key (not `HUB_LOG`, not `HUB_TEST_…`).
+fn is_config_var(rest: &str) -> bool {
+    !(rest.is_empty() || rest == "LOG" || rest.starts_with("TEST_"))
 }
 
 fn merge_into(into: &mut Dict, from: Dict) {
@@ -117,7 +123,7 @@ fn build(file: Option<PathBuf>, env: &[(String, String)]) -> Result<Config, Conf
         labels.push(path.display().to_string());
         figment = figment.merge(Toml::file_exact(path));
     }
-    if env.iter().any(|(k, _)| k.starts_with("HUB_") && k != "HUB_LOG") {
+    if env.iter().any(|(k, _)| k.strip_prefix("HUB_").is_some_and(is_config_var)) {
         labels.push("environment".into());
     }
     from_figment(figment.merge(EnvPairs(env.to_vec())), &labels)

@@ -45,6 +45,8 @@ fn environment_overrides_the_file_with_double_underscore_nesting() {
             ("HUB_QUEUE__CONCURRENCY", "3"),
             ("HUB_CONNECTORS__MEMBERS_FORM__STREAM", "members"),
             ("PATH", "/usr/bin"),
+            ("HUB_LOG", "debug"),
+            ("HUB_TEST_DATABASE_URL", "postgres://elsewhere"),
         ]),
     )
     .unwrap();
