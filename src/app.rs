@@ -64,7 +64,12 @@ impl App {
     }
 
     pub fn flows(&self) -> Flows {
-        Flows { store: self.store.clone(), registry: self.registry.clone(), mappings: self.mappings.clone(), queue: self.queue.clone() }
+        Flows {
+            store: self.store.clone(),
+            registry: self.registry.clone(),
+            mappings: self.mappings.clone(),
+            queue: self.queue.clone(),
+        }
     }
 
     pub fn queue_settings(&self) -> QueueSettings {
@@ -101,7 +106,9 @@ impl App {
             for (stream, cron) in &inst.schedules {
                 match ScheduleEntry::parse(&inst.name, stream, cron) {
                     Ok(e) => out.push(e),
-                    Err(e) => tracing::error!(instance = %inst.name, stream, error = %e, "schedule ignored"),
+                    Err(e) => {
+                        tracing::error!(instance = %inst.name, stream, error = %e, "schedule ignored")
+                    }
                 }
             }
         }

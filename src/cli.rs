@@ -203,7 +203,9 @@ async fn sync_now(config: Config, instance: &str, stream: Option<String>, full: 
     for stream in streams {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_message(format!("{instance}/{stream}"));
-        let mut on_page = |r: &sync::SyncReport| bar.set_message(format!("{instance}/{stream}: {} records, {} pages", r.records, r.pages));
+        let mut on_page = |r: &sync::SyncReport| {
+            bar.set_message(format!("{instance}/{stream}: {} records, {} pages", r.records, r.pages))
+        };
         let report = sync::sync_stream(&flows, instance, &stream, full, usize::MAX, &mut on_page)
             .await
             .map_err(|e| anyhow!("sync of {instance}/{stream} failed ({}): {}", e.class, e.message))?;
@@ -222,7 +224,12 @@ async fn jobs(config: Config, action: JobsAction) -> Result<ExitCode> {
         for j in rows {
             println!(
                 "{}  {:<16} {:<8} attempts {}/{}  {}",
-                j.id, j.kind, j.status, j.attempts, j.max_attempts, j.last_error.unwrap_or_default()
+                j.id,
+                j.kind,
+                j.status,
+                j.attempts,
+                j.max_attempts,
+                j.last_error.unwrap_or_default()
             );
         }
     };

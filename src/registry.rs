@@ -78,11 +78,19 @@ impl Registry {
                 match mappings.get(&name) {
                     None => errors.push(RegistryError {
                         instance: inst.name.clone(),
-                        reason: format!("stream `{}` needs mapping `{name}` (mappings/{name}.toml), which does not exist", stream.name),
+                        reason: format!(
+                            "stream `{}` needs mapping `{name}` (mappings/{name}.toml), which does not exist",
+                            stream.name
+                        ),
                     }),
                     Some(m) if m.entity() != stream.entity => errors.push(RegistryError {
                         instance: inst.name.clone(),
-                        reason: format!("mapping `{name}` maps to `{}` but stream `{}` carries `{}`", m.entity(), stream.name, stream.entity),
+                        reason: format!(
+                            "mapping `{name}` maps to `{}` but stream `{}` carries `{}`",
+                            m.entity(),
+                            stream.name,
+                            stream.entity
+                        ),
                     }),
                     Some(_) => {}
                 }
@@ -98,7 +106,8 @@ fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
         ConnectorConfig::Webhook(c) => {
             let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(c.secret.expose_secret())
                 .map_err(|e| format!("key `secret`: {e}"))?;
-            let entity = EntityKind::parse(&c.entity).ok_or_else(|| format!("key `entity`: unknown kind `{}`", c.entity))?;
+            let entity =
+                EntityKind::parse(&c.entity).ok_or_else(|| format!("key `entity`: unknown kind `{}`", c.entity))?;
             let settings = WebhookSettings {
                 instance: name.to_string(),
                 secrets: vec![secret],

@@ -31,7 +31,12 @@ impl FreshDatabase {
                 let mut conn = PgConnection::connect(server).await?;
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
                 conn.close().await?;
-                Ok(FreshDatabase { url: replace_db_name(server, &name), dir, admin_url: Some(server.to_string()), name })
+                Ok(FreshDatabase {
+                    url: replace_db_name(server, &name),
+                    dir,
+                    admin_url: Some(server.to_string()),
+                    name,
+                })
             }
         }
     }
@@ -93,7 +98,10 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(
+            replace_db_name("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
         assert_eq!(replace_db_name("postgres://u:p@h/db?sslmode=disable", "y"), "postgres://u:p@h/y?sslmode=disable");
         assert_eq!(replace_db_name("postgres://h:5432", "z"), "postgres://h:5432/z");
     }

@@ -31,7 +31,8 @@ async fn health_readiness_metrics_and_openapi() {
     assert!(metrics.contains("hub_http_requests_total"), "{metrics}");
     assert!(metrics.contains("hub_jobs{"), "{metrics}");
     assert!(metrics.contains("hub_queue_depth"), "{metrics}");
-    let doc: serde_json::Value = hub.client.get(hub.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value =
+        hub.client.get(hub.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["paths"]["/api/v1/dead-letters/{id}/retry"]["post"].is_object(), "{doc}");
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
@@ -59,7 +60,8 @@ async fn permanent_failure_is_a_dead_letter_that_can_be_retried() {
         job["status"] == "dead" && job["attempts"] == 1
     })
     .await;
-    let (status, reply) = hub.admin_post("/api/v1/dead-letters/00000000-0000-0000-0000-000000000000/retry", json!({})).await;
+    let (status, reply) =
+        hub.admin_post("/api/v1/dead-letters/00000000-0000-0000-0000-000000000000/retry", json!({})).await;
     assert_eq!(status, 404, "{reply}");
     let (status, _) = hub.admin_post("/api/v1/connectors/nobody/sync", json!({})).await;
     assert_eq!(status, 404);

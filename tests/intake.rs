@@ -10,7 +10,11 @@ use serde_json::json;
 
 fn signed(body: &str, id: &str, ts: i64) -> Vec<(&'static str, String)> {
     let secret = WebhookSecret::parse(SECRET).unwrap();
-    vec![("webhook-id", id.to_string()), ("webhook-timestamp", ts.to_string()), ("webhook-signature", sign(&secret, id, ts, body.as_bytes()))]
+    vec![
+        ("webhook-id", id.to_string()),
+        ("webhook-timestamp", ts.to_string()),
+        ("webhook-signature", sign(&secret, id, ts, body.as_bytes())),
+    ]
 }
 
 #[tokio::test]
@@ -19,7 +23,8 @@ async fn signed_event_becomes_a_person_with_link_audit_and_outbox() {
     let (status, body, _) = hub.post_member(1).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["status"], "accepted");
-    eventually("the person is stored", || async { hub.admin_get("/api/v1/entities/person").await.1["total"] == 1 }).await;
+    eventually("the person is stored", || async { hub.admin_get("/api/v1/entities/person").await.1["total"] == 1 })
+        .await;
     let (_, list) = hub.admin_get("/api/v1/entities/person").await;
     let person = &list["entities"][0];
     assert_eq!(person["fields"]["email"], "member1@example.org", "email normalised by the mapping");
@@ -87,7 +92,8 @@ async fn too_large_unknown_and_malformed_bodies_get_their_status() {
     let detail = reply["detail"].as_str().unwrap();
     assert!(detail.contains("line 1"), "the error says where: {detail}");
     let no_id = json!({"type": "member.updated", "data": {"email": "a@b.org"}}).to_string();
-    let (status, reply) = hub.post_event("members_form", &signed(&no_id, "msg_noid", Utc::now().timestamp()), &no_id).await;
+    let (status, reply) =
+        hub.post_event("members_form", &signed(&no_id, "msg_noid", Utc::now().timestamp()), &no_id).await;
     assert_eq!(status, 400);
     assert!(reply["detail"].as_str().unwrap().contains("/data/id"), "{reply}");
     let (status, reply) = hub.post_event("nobody", &signed(&no_id, "msg_x", Utc::now().timestamp()), &no_id).await;
@@ -102,7 +108,10 @@ async fn same_person_with_other_case_and_spaces_is_one_person() {
     let hub = spawn_hub().await;
     for (n, email) in [(1, "Camille.Martin@Example.org"), (2, "  camille.martin@example.ORG ")] {
         let body = json!({"type": "member.updated", "data": {"id": format!("m-{n}"), "email": email, "first_name": "Camille"}}).to_string();
-        assert_eq!(hub.post_event("members_form", &signed(&body, &format!("msg_{n}"), Utc::now().timestamp()), &body).await.0, 202);
+        assert_eq!(
+            hub.post_event("members_form", &signed(&body, &format!("msg_{n}"), Utc::now().timestamp()), &body).await.0,
+            202
+        );
     }
     eventually("both events processed", || async {
         hub.store().inbox_counts().await.unwrap().iter().any(|(s, n)| s == "processed" && *n == 2)
@@ -119,9 +128,13 @@ async fn same_person_with_other_case_and_spaces_is_one_person() {
 #[tokio::test]
 async fn replaying_the_same_record_changes_nothing() {
     let hub = spawn_hub().await;
-    let body = json!({"type": "member.updated", "data": {"id": "m-9", "email": "r@e.org", "first_name": "Rémi"}}).to_string();
+    let body =
+        json!({"type": "member.updated", "data": {"id": "m-9", "email": "r@e.org", "first_name": "Rémi"}}).to_string();
     for i in 0..3 {
-        assert_eq!(hub.post_event("members_form", &signed(&body, &format!("msg_r{i}"), Utc::now().timestamp()), &body).await.0, 202);
+        assert_eq!(
+            hub.post_event("members_form", &signed(&body, &format!("msg_r{i}"), Utc::now().timestamp()), &body).await.0,
+            202
+        );
     }
     eventually("three events processed", || async {
         hub.store().inbox_counts().await.unwrap().iter().any(|(s, n)| s == "processed" && *n == 3)

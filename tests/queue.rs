@@ -83,7 +83,8 @@ async fn a_killed_hub_process_loses_no_event_and_duplicates_no_effect() {
         .expect("hub binary starts");
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
-    eventually("the hub process answers", || async { client.get(format!("{base}/healthz")).send().await.is_ok() }).await;
+    eventually("the hub process answers", || async { client.get(format!("{base}/healthz")).send().await.is_ok() })
+        .await;
     let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(SECRET).unwrap();
     for n in 0..60 {
         let (_, headers, body) = hub::bench::signed_member_event(n, &secret);
@@ -139,7 +140,12 @@ fn settings() -> QueueSettings {
         poll: Duration::from_millis(10),
         lease: Duration::from_secs(30),
         shutdown_timeout: Duration::from_secs(5),
-        retry: RetrySettings { max_attempts: 4, base: Duration::from_millis(40), max: Duration::from_secs(2), retry_after_max: Duration::from_secs(2) },
+        retry: RetrySettings {
+            max_attempts: 4,
+            base: Duration::from_millis(40),
+            max: Duration::from_secs(2),
+            retry_after_max: Duration::from_secs(2),
+        },
     }
 }
 
@@ -166,7 +172,8 @@ async fn run_one(handler: Arc<Flaky>, max_attempts: u32) -> (Store, FreshDatabas
 
 #[tokio::test]
 async fn transient_failures_back_off_then_succeed() {
-    let flaky = Arc::new(Flaky { fail_times: 2, calls: AtomicUsize::new(0), attempts: Mutex::new(vec![]), permanent: false });
+    let flaky =
+        Arc::new(Flaky { fail_times: 2, calls: AtomicUsize::new(0), attempts: Mutex::new(vec![]), permanent: false });
     let (store, db, id) = run_one(flaky.clone(), 5).await;
     let job = store.get_job(id).await.unwrap().unwrap();
     assert_eq!(job.status, "done");
@@ -182,7 +189,8 @@ async fn transient_failures_back_off_then_succeed() {
 
 #[tokio::test]
 async fn permanent_and_exhausted_failures_are_dead_letters() {
-    let permanent = Arc::new(Flaky { fail_times: 0, calls: AtomicUsize::new(0), attempts: Mutex::new(vec![]), permanent: true });
+    let permanent =
+        Arc::new(Flaky { fail_times: 0, calls: AtomicUsize::new(0), attempts: Mutex::new(vec![]), permanent: true });
     let (store, db, id) = run_one(permanent.clone(), 5).await;
     let job = store.get_job(id).await.unwrap().unwrap();
     assert_eq!((job.status.as_str(), job.attempts), ("dead", 1));
@@ -190,7 +198,12 @@ async fn permanent_and_exhausted_failures_are_dead_letters() {
     store.close().await;
     db.drop_database().await;
 
-    let always = Arc::new(Flaky { fail_times: usize::MAX, calls: AtomicUsize::new(0), attempts: Mutex::new(vec![]), permanent: false });
+    let always = Arc::new(Flaky {
+        fail_times: usize::MAX,
+        calls: AtomicUsize::new(0),
+        attempts: Mutex::new(vec![]),
+        permanent: false,
+    });
     let (store, db, id) = run_one(always, 3).await;
     let job = store.get_job(id).await.unwrap().unwrap();
     assert_eq!((job.status.as_str(), job.attempts), ("dead", 3));

@@ -38,7 +38,10 @@ pub async fn measure(n: usize, concurrency: usize) -> Result<f64> {
         if done as usize >= n {
             break;
         }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(900), "apalis-sqlite: only {done} of {n} done after 15 min");
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(900),
+            "apalis-sqlite: only {done} of {n} done after 15 min"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let rate = n as f64 / started.elapsed().as_secs_f64();

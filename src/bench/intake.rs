@@ -1,7 +1,10 @@
 //! `hub bench intake`: signed Standard Webhooks events posted to a real hub until each is a
 //! canonical person; events/s sustained, and p50/p99 intake-to-stored latency at half that rate.
 
-use std::{sync::Arc, time::{Duration, Instant}};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -9,7 +12,12 @@ use hub_connector_sdk::standard_webhooks::{WebhookSecret, sign};
 use serde_json::json;
 
 use super::percentile;
-use crate::{app::App, config::Config, store::now_ms, testing::{FreshDatabase, write_files}};
+use crate::{
+    app::App,
+    config::Config,
+    store::now_ms,
+    testing::{FreshDatabase, write_files},
+};
 
 /// A fixed test secret (benchmarks and tests only).
 pub const BENCH_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -87,7 +95,8 @@ pub fn signed_member_event(n: usize, secret: &WebhookSecret) -> (String, Vec<(&'
     .to_string();
     let ts = Utc::now().timestamp();
     let signature = sign(secret, &id, ts, body.as_bytes());
-    let headers = vec![("webhook-id", id.clone()), ("webhook-timestamp", ts.to_string()), ("webhook-signature", signature)];
+    let headers =
+        vec![("webhook-id", id.clone()), ("webhook-timestamp", ts.to_string()), ("webhook-signature", signature)];
     (id, headers, body)
 }
 
@@ -150,7 +159,12 @@ async fn wait_processed(app: &crate::app::RunningApp, since_ms: i64, count: usiz
     }
 }
 
-async fn run_backend(server: Option<&str>, events: usize, clients: usize, paced_secs: u64) -> Result<(IntakeFigures, IntakeFigures)> {
+async fn run_backend(
+    server: Option<&str>,
+    events: usize,
+    clients: usize,
+    paced_secs: u64,
+) -> Result<(IntakeFigures, IntakeFigures)> {
     let db = FreshDatabase::create(server).await.context("creating the bench database")?;
     let backend = if db.is_postgres() { "PostgreSQL" } else { "SQLite" };
     let config = bench_config(&db.url, &db.dir, "")?;
@@ -166,7 +180,13 @@ async fn run_backend(server: Option<&str>, events: usize, clients: usize, paced_
     let mut lat = wait_processed(&app, since, events).await?;
     let secs = started.elapsed().as_secs_f64();
     lat.sort_unstable();
-    let sustained = IntakeFigures { backend, events, events_per_sec: events as f64 / secs, p50_ms: percentile(&lat, 50.0), p99_ms: percentile(&lat, 99.0) };
+    let sustained = IntakeFigures {
+        backend,
+        events,
+        events_per_sec: events as f64 / secs,
+        p50_ms: percentile(&lat, 50.0),
+        p99_ms: percentile(&lat, 99.0),
+    };
 
     let rate = (sustained.events_per_sec / 2.0).max(1.0);
     let paced_events = ((rate * paced_secs as f64) as usize).max(100);
@@ -176,7 +196,13 @@ async fn run_backend(server: Option<&str>, events: usize, clients: usize, paced_
     let mut lat = wait_processed(&app, since, paced_events).await?;
     let secs = started.elapsed().as_secs_f64();
     lat.sort_unstable();
-    let paced = IntakeFigures { backend, events: paced_events, events_per_sec: paced_events as f64 / secs, p50_ms: percentile(&lat, 50.0), p99_ms: percentile(&lat, 99.0) };
+    let paced = IntakeFigures {
+        backend,
+        events: paced_events,
+        events_per_sec: paced_events as f64 / secs,
+        p50_ms: percentile(&lat, 50.0),
+        p99_ms: percentile(&lat, 99.0),
+    };
     app.stop().await?;
     db.drop_database().await;
     Ok((sustained, paced))
@@ -191,8 +217,14 @@ pub async fn run(events: usize, clients: usize, paced_secs: u64, postgres: Optio
     println!("|---|---|---|---|---|---|");
     for server in servers {
         let (s, p) = run_backend(server, events, clients, paced_secs).await?;
-        println!("| {} | sustained ({clients} clients) | {} | {:.0} | {} | {} |", s.backend, s.events, s.events_per_sec, s.p50_ms, s.p99_ms);
-        println!("| {} | paced at half rate | {} | {:.0} | {} | {} |", p.backend, p.events, p.events_per_sec, p.p50_ms, p.p99_ms);
+        println!(
+            "| {} | sustained ({clients} clients) | {} | {:.0} | {} | {} |",
+            s.backend, s.events, s.events_per_sec, s.p50_ms, s.p99_ms
+        );
+        println!(
+            "| {} | paced at half rate | {} | {:.0} | {} | {} |",
+            p.backend, p.events, p.events_per_sec, p.p50_ms, p.p99_ms
+        );
     }
     Ok(())
 }

@@ -7,7 +7,9 @@ mod queue;
 
 use clap::Subcommand;
 
-pub use intake::{BENCH_SECRET, IntakeFigures, bench_config, bench_config_toml, bench_mapping_files, signed_member_event};
+pub use intake::{
+    BENCH_SECRET, IntakeFigures, bench_config, bench_config_toml, bench_mapping_files, signed_member_event,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {

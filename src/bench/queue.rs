@@ -2,7 +2,10 @@
 //! claim and finish costs do not grow with the queue (apalis-sqlite 1.0 fell from 1,357 to
 //! 183 jobs/s between 1,000 and 10,000 queued).
 
-use std::{sync::Arc, time::{Duration, Instant}};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::{Context, Result};
 use async_trait::async_trait;
@@ -46,7 +49,12 @@ async fn measure(server: Option<&str>, n: usize, concurrency: usize) -> Result<f
         poll: Duration::from_millis(20),
         lease: Duration::from_secs(300),
         shutdown_timeout: Duration::from_secs(10),
-        retry: RetrySettings { max_attempts: 3, base: Duration::from_millis(100), max: Duration::from_secs(1), retry_after_max: Duration::from_secs(1) },
+        retry: RetrySettings {
+            max_attempts: 3,
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+            retry_after_max: Duration::from_secs(1),
+        },
     };
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let started = Instant::now();

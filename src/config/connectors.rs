@@ -67,8 +67,18 @@ fn default_tolerance() -> u64 {
     300
 }
 
-const ENTITIES: &[&str] =
-    &["person", "organization", "membership", "payment", "booking", "resource", "asset", "event", "task", "registration"];
+const ENTITIES: &[&str] = &[
+    "person",
+    "organization",
+    "membership",
+    "payment",
+    "booking",
+    "resource",
+    "asset",
+    "event",
+    "task",
+    "registration",
+];
 
 /// `^[a-z][a-z0-9_]*$`
 pub fn valid_instance_name(name: &str) -> bool {
@@ -92,7 +102,10 @@ fn check_cron(schedules: &BTreeMap<String, String>, out: &mut Vec<(String, Strin
     for (stream, expr) in schedules {
         let fields = expr.split_whitespace().count();
         if !(6..=7).contains(&fields) {
-            out.push((format!("schedules.{stream}"), format!("`{expr}` has {fields} fields; expected 6 (seconds first), e.g. \"0 */15 * * * *\"")));
+            out.push((
+                format!("schedules.{stream}"),
+                format!("`{expr}` has {fields} fields; expected 6 (seconds first), e.g. \"0 */15 * * * *\""),
+            ));
         } else if let Err(e) = expr.parse::<cron::Schedule>() {
             out.push((format!("schedules.{stream}"), format!("`{expr}` is not a cron expression: {e}")));
         }
@@ -129,7 +142,10 @@ impl ConnectorConfig {
                     check_secret("previous_secret", prev, &mut out);
                 }
                 if !ENTITIES.contains(&c.entity.as_str()) {
-                    out.push(("entity".into(), format!("unknown entity `{}`; expected one of {}", c.entity, ENTITIES.join(", "))));
+                    out.push((
+                        "entity".into(),
+                        format!("unknown entity `{}`; expected one of {}", c.entity, ENTITIES.join(", ")),
+                    ));
                 }
                 for (key, ptr) in [("id_pointer", &c.id_pointer), ("record_pointer", &c.record_pointer)] {
                     if !(ptr.is_empty() || ptr.starts_with('/')) {

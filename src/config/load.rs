@@ -7,9 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use figment::{
-    Figment, Metadata, Profile, Provider,
+    Figment, Metadata, Profile, Provider, Source,
     providers::{Format, Toml},
-    Source,
     value::{Dict, Map},
 };
 
@@ -37,14 +36,19 @@ struct EnvPairs(Vec<(String, String)>);
 impl Provider for EnvPairs {
     fn metadata(&self) -> Metadata {
         Metadata::named("environment").interpolater(|_: &Profile, keys: &[&str]| {
-            format!("environment variable HUB_{}", keys.iter().map(|k| k.to_ascii_uppercase()).collect::<Vec<_>>().join("__"))
+            format!(
+                "environment variable HUB_{}",
+                keys.iter().map(|k| k.to_ascii_uppercase()).collect::<Vec<_>>().join("__")
+            )
         })
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
         let mut dict = Dict::new();
         for (name, value) in &self.0 {
-            let Some(rest) = name.strip_prefix("HUB_") else { continue };
+            let Some(rest) = name.strip_prefix("HUB_") else {
+                continue;
+            };
             if !is_config_var(rest) {
                 continue;
             }
@@ -117,7 +121,11 @@ fn build(file: Option<PathBuf>, env: &[(String, String)]) -> Result<Config, Conf
     if let Some(path) = file {
         if !path.is_file() {
             return Err(ConfigError {
-                problems: vec![Problem { source: path.display().to_string(), key: "(file)".into(), reason: "no such file".into() }],
+                problems: vec![Problem {
+                    source: path.display().to_string(),
+                    key: "(file)".into(),
+                    reason: "no such file".into(),
+                }],
             });
         }
         labels.push(path.display().to_string());

@@ -61,7 +61,11 @@ pub struct HttpConfig {
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { bind: SocketAddr::from(([127, 0, 0, 1], 8080)), body_limit_bytes: 1024 * 1024, trusted_proxies: vec![] }
+        HttpConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            body_limit_bytes: 1024 * 1024,
+            trusted_proxies: vec![],
+        }
     }
 }
 
@@ -164,7 +168,13 @@ impl Config {
 
     /// Parses a TOML text on top of the defaults (no file, no environment).
     pub fn from_toml_str(text: &str) -> Result<Config, ConfigError> {
-        load::from_figment({ use figment::providers::Format; figment::Figment::new().merge(figment::providers::Toml::string(text)) }, &[])
+        load::from_figment(
+            {
+                use figment::providers::Format;
+                figment::Figment::new().merge(figment::providers::Toml::string(text))
+            },
+            &[],
+        )
     }
 
     /// Every semantic problem, with the key it concerns.
@@ -205,7 +215,10 @@ impl Config {
         }
         for (name, table) in &self.connectors {
             if !connectors::valid_instance_name(name) {
-                bad(&format!("connectors.{name}"), "instance names are lower-case letters, digits and `_`, starting with a letter".into());
+                bad(
+                    &format!("connectors.{name}"),
+                    "instance names are lower-case letters, digits and `_`, starting with a letter".into(),
+                );
             }
             for (key, why) in table.validate() {
                 bad(&format!("connectors.{name}.{key}"), why);

@@ -35,7 +35,9 @@ fn empty_config_is_the_defaults() {
 fn environment_overrides_the_file_with_double_underscore_nesting() {
     let file = temp_file(
         "hub.toml",
-        &format!("[http]\nbind = \"127.0.0.1:9000\"\n[connectors.members_form]\nkind = \"webhook\"\nsecret = \"{SECRET}\"\n"),
+        &format!(
+            "[http]\nbind = \"127.0.0.1:9000\"\n[connectors.members_form]\nkind = \"webhook\"\nsecret = \"{SECRET}\"\n"
+        ),
     );
     let c = load_with_env(
         Some(&file),
@@ -69,9 +71,10 @@ fn unknown_keys_name_the_file_and_the_key() {
 
 #[test]
 fn unknown_key_inside_a_connector_table_is_an_error() {
-    let err = Config::from_toml_str(&format!("[connectors.x]\nkind = \"webhook\"\nsecret = \"{SECRET}\"\nsecrett = 1\n"))
-        .unwrap_err()
-        .to_string();
+    let err =
+        Config::from_toml_str(&format!("[connectors.x]\nkind = \"webhook\"\nsecret = \"{SECRET}\"\nsecrett = 1\n"))
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("secrett"), "{err}");
 }
 

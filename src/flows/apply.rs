@@ -88,16 +88,19 @@ pub async fn apply_record(
     record: &SourceRecord,
 ) -> Result<Applied, JobError> {
     let kind = mapping.entity();
-    let fields = mapping
-        .apply(record)
-        .map_err(|e| JobError::permanent("mapping", format!("record {} of stream {}: {e}", record.external_id, record.stream)))?;
+    let fields = mapping.apply(record).map_err(|e| {
+        JobError::permanent("mapping", format!("record {} of stream {}: {e}", record.external_id, record.stream))
+    })?;
     let hash = reconcile::content_hash(&fields);
-    let link = Store::find_link_in(tx, system, instance, &record.external_id)
-        .await?
-        .map(|l| LinkState { entity_id: l.entity_id, last_read_hash: l.last_read_hash, last_pushed_hash: l.last_pushed_hash });
+    let link = Store::find_link_in(tx, system, instance, &record.external_id).await?.map(|l| LinkState {
+        entity_id: l.entity_id,
+        last_read_hash: l.last_read_hash,
+        last_pushed_hash: l.last_pushed_hash,
+    });
     let identity = reconcile::identity_values(mapping.identity(), &fields);
     let existing = find_existing(tx, kind, link.as_ref(), &identity).await?;
-    let source = SourceRef { system: system.into(), instance: instance.into(), external_id: record.external_id.clone() };
+    let source =
+        SourceRef { system: system.into(), instance: instance.into(), external_id: record.external_id.clone() };
     let incoming = Incoming { source: &source, entity: kind, fields: &fields, deleted: record.deleted };
     let authority = |field: &str| mapping.authority(field).to_vec();
     let decision = reconcile::decide(&incoming, &hash, link.as_ref(), existing.as_ref(), &authority);
@@ -107,7 +110,17 @@ pub async fn apply_record(
         Decision::Echo => return Ok(Applied::Echo),
         Decision::Ignore => return Ok(Applied::Ignored),
         Decision::Unchanged { entity_id } => {
-            Store::upsert_link_read(tx, system, instance, &record.external_id, kind_name, entity_id, &hash, record.updated_at).await?;
+            Store::upsert_link_read(
+                tx,
+                system,
+                instance,
+                &record.external_id,
+                kind_name,
+                entity_id,
+                &hash,
+                record.updated_at,
+            )
+            .await?;
             return Ok(Applied::Unchanged);
         }
         Decision::Create { fields, sources } => {
@@ -117,21 +130,41 @@ pub async fn apply_record(
             for (field, value) in &fields {
                 Store::append_audit(tx, kind_name, id, field, None, Some(value), &who).await?;
             }
-            Store::append_outbox(tx, &format!("{kind_name}.created"), kind_name, id, "created", &who, &fields_json).await?;
+            Store::append_outbox(tx, &format!("{kind_name}.created"), kind_name, id, "created", &who, &fields_json)
+                .await?;
             Applied::Created(id)
         }
         Decision::Update { entity_id, fields, sources, changes } => {
             let (fields_json, sources_json) = (to_json(&fields), to_json(&sources));
-            Store::update_entity(tx, kind, entity_id, &fields_json, &sources_json, &reconcile::content_hash(&fields)).await?;
+            Store::update_entity(tx, kind, entity_id, &fields_json, &sources_json, &reconcile::content_hash(&fields))
+                .await?;
             for c in &changes {
                 Store::append_audit(tx, kind_name, entity_id, &c.field, c.old.as_ref(), c.new.as_ref(), &who).await?;
             }
-            Store::append_outbox(tx, &format!("{kind_name}.updated"), kind_name, entity_id, "updated", &who, &fields_json).await?;
+            Store::append_outbox(
+                tx,
+                &format!("{kind_name}.updated"),
+                kind_name,
+                entity_id,
+                "updated",
+                &who,
+                &fields_json,
+            )
+            .await?;
             Applied::Updated(entity_id)
         }
         Decision::Delete { entity_id } => {
             Store::delete_entity(tx, kind, entity_id).await?;
-            Store::append_outbox(tx, &format!("{kind_name}.deleted"), kind_name, entity_id, "deleted", &who, &Value::Null).await?;
+            Store::append_outbox(
+                tx,
+                &format!("{kind_name}.deleted"),
+                kind_name,
+                entity_id,
+                "deleted",
+                &who,
+                &Value::Null,
+            )
+            .await?;
             Applied::Deleted(entity_id)
         }
     };
@@ -139,6 +172,7 @@ pub async fn apply_record(
         Applied::Created(id) | Applied::Updated(id) | Applied::Deleted(id) => id,
         _ => unreachable!("returned above"),
     };
-    Store::upsert_link_read(tx, system, instance, &record.external_id, kind_name, entity_id, &hash, record.updated_at).await?;
+    Store::upsert_link_read(tx, system, instance, &record.external_id, kind_name, entity_id, &hash, record.updated_at)
+        .await?;
     Ok(applied)
 }

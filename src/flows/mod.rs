@@ -34,7 +34,8 @@ impl JobHandler for Flows {
         match spec {
             JobSpec::ProcessInbound { inbox_id } => self.process_inbound(inbox_id).await,
             JobSpec::SyncStream { instance, stream, full } => {
-                let report = sync::sync_stream(self, &instance, &stream, full, sync::PAGES_PER_JOB, &mut |_| {}).await?;
+                let report =
+                    sync::sync_stream(self, &instance, &stream, full, sync::PAGES_PER_JOB, &mut |_| {}).await?;
                 if report.more {
                     self.queue.enqueue(&sync::continuation(&instance, &stream), None).await?;
                 }
@@ -69,7 +70,10 @@ impl Flows {
 
     async fn apply_inbound(&self, row: &crate::store::InboxRow) -> Result<(), JobError> {
         let inst = self.registry.get(&row.instance).ok_or_else(|| {
-            JobError::permanent("unknown_instance", format!("connector instance `{}` is no longer configured", row.instance))
+            JobError::permanent(
+                "unknown_instance",
+                format!("connector instance `{}` is no longer configured", row.instance),
+            )
         })?;
         let event: InboundEvent = serde_json::from_value(row.event.0.clone())
             .map_err(|e| JobError::permanent("invalid_event", format!("stored event does not parse: {e}")))?;

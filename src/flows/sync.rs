@@ -4,7 +4,10 @@
 use hub_connector_sdk::Cursor;
 
 use super::{Flows, apply};
-use crate::{queue::{JobError, JobSpec}, store::Store};
+use crate::{
+    queue::{JobError, JobSpec},
+    store::Store,
+};
 
 /// Pages one queued sync job reads before handing over to a follow-up job.
 pub const PAGES_PER_JOB: usize = 20;
@@ -38,10 +41,8 @@ pub async fn sync_stream(
         return Err(JobError::permanent("unknown_stream", format!("instance `{instance}` has no stream `{stream}`")));
     }
     let name = inst.mapping_for(stream);
-    let mapping = flows
-        .mappings
-        .get(&name)
-        .ok_or_else(|| JobError::permanent("mapping", format!("no mapping `{name}`")))?;
+    let mapping =
+        flows.mappings.get(&name).ok_or_else(|| JobError::permanent("mapping", format!("no mapping `{name}`")))?;
     let mut cursor = if full { None } else { flows.store.get_cursor(instance, stream).await?.map(Cursor) };
     let mut report = SyncReport::default();
     while report.pages < max_pages {
@@ -61,13 +62,17 @@ pub async fn sync_stream(
         tx.commit().await?;
         report.pages += 1;
         report.records += page.records.len();
-        metrics::counter!("hub_records_synced_total", "instance" => instance.to_string(), "outcome" => "read").increment(page.records.len() as u64);
+        metrics::counter!("hub_records_synced_total", "instance" => instance.to_string(), "outcome" => "read")
+            .increment(page.records.len() as u64);
         on_page(&report);
         if !page.has_more {
             return Ok(report);
         }
         if page.next_cursor.is_none() {
-            return Err(JobError::permanent("pagination", format!("stream `{stream}` said more pages follow but gave no cursor")));
+            return Err(JobError::permanent(
+                "pagination",
+                format!("stream `{stream}` said more pages follow but gave no cursor"),
+            ));
         }
     }
     report.more = true;

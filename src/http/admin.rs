@@ -74,7 +74,10 @@ pub async fn dead_letters(State(state): State<AppState>, Query(q): Query<ListQue
 }
 
 #[utoipa::path(post, path = "/api/v1/dead-letters/{id}/retry", responses((status = 202), (status = 404), (status = 409)), security(("bearer" = [])))]
-pub async fn retry_dead(State(state): State<AppState>, Path(id): Path<Uuid>) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
+pub async fn retry_dead(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
     let job = state.store.get_job(id).await?.ok_or_else(|| ApiError::not_found(format!("no job {id}")))?;
     if job.status != "dead" || !state.store.retry_dead_job(id).await? {
         return Err(ApiError::conflict(format!("job {id} is {}, not dead", job.status)));
@@ -91,7 +94,11 @@ fn parse_kind(kind: &str) -> Result<EntityKind, ApiError> {
 }
 
 #[utoipa::path(get, path = "/api/v1/entities/{kind}", params(ListQuery), responses((status = 200), (status = 404)), security(("bearer" = [])))]
-pub async fn list_entities(State(state): State<AppState>, Path(kind): Path<String>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+pub async fn list_entities(
+    State(state): State<AppState>,
+    Path(kind): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     let kind = parse_kind(&kind)?;
     let rows = state.store.list_entities(kind, limit(q.limit)).await?;
     let total = state.store.count_entities(kind).await?;
@@ -99,7 +106,10 @@ pub async fn list_entities(State(state): State<AppState>, Path(kind): Path<Strin
 }
 
 #[utoipa::path(get, path = "/api/v1/entities/{kind}/{id}", responses((status = 200, description = "the entity, its external links and its audit trail"), (status = 404)), security(("bearer" = [])))]
-pub async fn get_entity(State(state): State<AppState>, Path((kind, id)): Path<(String, Uuid)>) -> Result<Json<Value>, ApiError> {
+pub async fn get_entity(
+    State(state): State<AppState>,
+    Path((kind, id)): Path<(String, Uuid)>,
+) -> Result<Json<Value>, ApiError> {
     let kind = parse_kind(&kind)?;
     let row = state.store.get_entity(kind, id).await?.ok_or_else(|| ApiError::not_found(format!("no {kind} {id}")))?;
     let links = state.store.links_of(kind.as_str(), id).await?;
@@ -125,8 +135,14 @@ pub async fn list_connectors(State(state): State<AppState>) -> Result<Json<Value
 }
 
 #[utoipa::path(get, path = "/api/v1/connectors/{instance}/check", responses((status = 200), (status = 404)), security(("bearer" = [])))]
-pub async fn check_connector(State(state): State<AppState>, Path(instance): Path<String>) -> Result<Json<Value>, ApiError> {
-    let inst = state.registry.get(&instance).ok_or_else(|| ApiError::not_found(format!("no connector instance `{instance}`")))?;
+pub async fn check_connector(
+    State(state): State<AppState>,
+    Path(instance): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let inst = state
+        .registry
+        .get(&instance)
+        .ok_or_else(|| ApiError::not_found(format!("no connector instance `{instance}`")))?;
     let report = match inst.connector.check().await {
         Ok(r) => json!({"ok": r.ok, "detail": r.detail}),
         Err(e) => json!({"ok": false, "detail": e.to_string(), "class": e.class()}),
@@ -150,15 +166,26 @@ pub async fn trigger_sync(
     body: Option<Json<SyncRequest>>,
 ) -> Result<(axum::http::StatusCode, Json<Value>), ApiError> {
     let req = body.map(|b| b.0).unwrap_or_default();
-    let inst = state.registry.get(&instance).ok_or_else(|| ApiError::not_found(format!("no connector instance `{instance}`")))?;
+    let inst = state
+        .registry
+        .get(&instance)
+        .ok_or_else(|| ApiError::not_found(format!("no connector instance `{instance}`")))?;
     let streams: Vec<String> = inst.connector.streams().into_iter().map(|s| s.name).collect();
     let chosen = match req.stream {
         Some(s) if streams.contains(&s) => vec![s],
-        Some(s) => return Err(ApiError::not_found(format!("instance `{instance}` has no stream `{s}`; streams: {}", streams.join(", ")))),
+        Some(s) => {
+            return Err(ApiError::not_found(format!(
+                "instance `{instance}` has no stream `{s}`; streams: {}",
+                streams.join(", ")
+            )));
+        }
         None => streams,
     };
     for stream in &chosen {
-        state.queue.enqueue(&JobSpec::SyncStream { instance: instance.clone(), stream: stream.clone(), full: req.full }, None).await?;
+        state
+            .queue
+            .enqueue(&JobSpec::SyncStream { instance: instance.clone(), stream: stream.clone(), full: req.full }, None)
+            .await?;
     }
     Ok((axum::http::StatusCode::ACCEPTED, Json(json!({"status": "enqueued", "streams": chosen}))))
 }

@@ -83,7 +83,9 @@ async fn handle(
             state.queue.notify();
             Ok((StatusCode::ACCEPTED, Json(json!({"status": "accepted", "inbox_id": id, "event_id": event.event_id}))))
         }
-        InboxInsert::Duplicate => Ok((StatusCode::OK, Json(json!({"status": "duplicate", "event_id": event.event_id})))),
+        InboxInsert::Duplicate => {
+            Ok((StatusCode::OK, Json(json!({"status": "duplicate", "event_id": event.event_id}))))
+        }
     }
 }
 

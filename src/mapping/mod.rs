@@ -98,15 +98,23 @@ impl Mapping {
     pub fn apply(&self, record: &SourceRecord) -> Result<MappedFields, MapError> {
         let mut out = MappedFields::new();
         for (field, rule) in &self.fields {
-            let raw = record.data.pointer(&rule.from).cloned().filter(|v| !v.is_null()).or_else(|| rule.default.clone());
+            let raw =
+                record.data.pointer(&rule.from).cloned().filter(|v| !v.is_null()).or_else(|| rule.default.clone());
             let value = match raw {
-                Some(v) => transform::apply(&rule.transform, &v)
-                    .map_err(|e| MapError { field: field.clone(), pointer: rule.from.clone(), reason: e.0 })?,
+                Some(v) => transform::apply(&rule.transform, &v).map_err(|e| MapError {
+                    field: field.clone(),
+                    pointer: rule.from.clone(),
+                    reason: e.0,
+                })?,
                 None => Value::Null,
             };
             if value.is_null() {
                 if rule.required {
-                    return Err(MapError { field: field.clone(), pointer: rule.from.clone(), reason: "required but missing or empty".into() });
+                    return Err(MapError {
+                        field: field.clone(),
+                        pointer: rule.from.clone(),
+                        reason: "required but missing or empty".into(),
+                    });
                 }
                 continue;
             }
@@ -148,10 +156,20 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
     }
     for (field, rule) in &parsed.fields {
         if !(rule.from.is_empty() || rule.from.starts_with('/')) {
-            err(&format!("fields.{field}.from"), format!("`{}` is not a JSON pointer (it must start with `/`)", rule.from));
+            err(
+                &format!("fields.{field}.from"),
+                format!("`{}` is not a JSON pointer (it must start with `/`)", rule.from),
+            );
         }
         if !transform::TRANSFORMS.contains(&rule.transform.as_str()) {
-            err(&format!("fields.{field}.transform"), format!("unknown transform `{}` (expected one of {})", rule.transform, transform::TRANSFORMS.join(", ")));
+            err(
+                &format!("fields.{field}.transform"),
+                format!(
+                    "unknown transform `{}` (expected one of {})",
+                    rule.transform,
+                    transform::TRANSFORMS.join(", ")
+                ),
+            );
         }
         if let Some(default) = &rule.default
             && let Err(e) = transform::apply(&rule.transform, default)
@@ -165,7 +183,18 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
     let fields = parsed
         .fields
         .into_iter()
-        .map(|(k, f)| (k, FieldRule { from: f.from, transform: f.transform, required: f.required, default: f.default, authority: f.authority }))
+        .map(|(k, f)| {
+            (
+                k,
+                FieldRule {
+                    from: f.from,
+                    transform: f.transform,
+                    required: f.required,
+                    default: f.default,
+                    authority: f.authority,
+                },
+            )
+        })
         .collect();
     Ok(Mapping { name: name.into(), entity: entity.expect("checked above"), identity: parsed.identity, fields })
 }
@@ -197,14 +226,17 @@ impl MappingSet {
         if let Ok(connectors) = std::fs::read_dir(dir) {
             for c in connectors.flatten().filter(|e| e.path().is_dir()) {
                 if let Ok(entries) = std::fs::read_dir(c.path()) {
-                    files.extend(entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")));
+                    files.extend(
+                        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")),
+                    );
                 }
             }
         }
         files.sort();
         for path in files {
             let file = path.display().to_string();
-            let connector = path.parent().and_then(Path::file_name).map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let connector =
+                path.parent().and_then(Path::file_name).map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
             let stream = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
             let name = format!("{connector}/{stream}");
             match std::fs::read_to_string(&path) {

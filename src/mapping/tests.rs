@@ -75,7 +75,11 @@ fn load_dir_reads_every_file_and_reports_every_error() {
     let set = MappingSet::load_dir(&dir).unwrap();
     assert_eq!(set.names(), ["webhook/members"]);
     std::fs::write(dir.join("webhook/broken.toml"), "entity = ").unwrap();
-    std::fs::write(dir.join("webhook/other.toml"), "entity = \"person\"\n[fields.x]\nfrom = \"/x\"\ntransform = \"zap\"\n").unwrap();
+    std::fs::write(
+        dir.join("webhook/other.toml"),
+        "entity = \"person\"\n[fields.x]\nfrom = \"/x\"\ntransform = \"zap\"\n",
+    )
+    .unwrap();
     let errs = MappingSet::load_dir(&dir).unwrap_err().0;
     assert_eq!(errs.len(), 2, "{errs:?}");
     assert!(errs[0].file.ends_with("broken.toml"));

@@ -7,8 +7,20 @@ use serde_json::Value;
 
 /// Every transform name, for error messages.
 pub const TRANSFORMS: &[&str] = &[
-    "copy", "trim", "lowercase", "uppercase", "email", "phone", "date", "datetime", "cents", "integer", "boolean", "string",
-    "country", "postal_code",
+    "copy",
+    "trim",
+    "lowercase",
+    "uppercase",
+    "email",
+    "phone",
+    "date",
+    "datetime",
+    "cents",
+    "integer",
+    "boolean",
+    "string",
+    "country",
+    "postal_code",
 ];
 
 /// Why a value could not be transformed.
@@ -63,7 +75,9 @@ fn email(s: &str) -> Result<Value, TransformError> {
         return Ok(Value::Null);
     }
     match e.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@') => Ok(Value::String(e)),
+        Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@') => {
+            Ok(Value::String(e))
+        }
         _ => Err(TransformError(format!("`{s}` is not an email address"))),
     }
 }
@@ -143,7 +157,9 @@ fn integer(v: &Value) -> Result<Value, TransformError> {
         Value::Number(n) if n.is_i64() => Ok(v.clone()),
         Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => Ok(Value::from(n.as_f64().unwrap() as i64)),
         Value::String(s) if s.trim().is_empty() => Ok(Value::Null),
-        Value::String(s) => s.trim().parse::<i64>().map(Value::from).map_err(|_| TransformError(format!("`{s}` is not a whole number"))),
+        Value::String(s) => {
+            s.trim().parse::<i64>().map(Value::from).map_err(|_| TransformError(format!("`{s}` is not a whole number")))
+        }
         other => Err(TransformError(format!("expected a whole number, got {other}"))),
     }
 }

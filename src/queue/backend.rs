@@ -45,7 +45,14 @@ impl std::fmt::Debug for JobSource {
 }
 
 impl JobSource {
-    pub fn new(store: Store, worker_id: String, batch: u32, lease: Duration, poll: Duration, wake: Arc<Notify>) -> Self {
+    pub fn new(
+        store: Store,
+        worker_id: String,
+        batch: u32,
+        lease: Duration,
+        poll: Duration,
+        wake: Arc<Notify>,
+    ) -> Self {
         JobSource {
             store,
             worker_id,
@@ -84,7 +91,11 @@ impl Backend for JobSource {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_next(&mut self, cx: &mut Context<'_>, _: &WorkerContext) -> Poll<Option<Result<Task<ClaimedJob>, StoreError>>> {
+    fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        _: &WorkerContext,
+    ) -> Poll<Option<Result<Task<ClaimedJob>, StoreError>>> {
         loop {
             if let Some(job) = self.buffer.pop_front() {
                 return Poll::Ready(Some(Ok(Task::new(job))));

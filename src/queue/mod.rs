@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use backend::JobSource;
+pub use retry::RetrySettings;
 pub use retry::{JobError, backoff_delay};
 pub use schedule::{ScheduleEntry, run_scheduler, tick_unique_key};
-pub use retry::RetrySettings;
 pub use worker::{JobHandler, QueueHandle, QueueSettings, run_workers};
 
 /// What a job does. The payload names rows in the store; the data stays there.

@@ -70,7 +70,12 @@ pub fn backoff_delay(settings: &RetrySettings, attempt: u32, retry_after: Option
 }
 
 /// What to do after a failure: `Some(delay)` to retry, `None` for the dead letters.
-pub fn next_attempt(settings: &RetrySettings, attempts_made: u32, max_attempts: u32, err: &JobError) -> Option<Duration> {
+pub fn next_attempt(
+    settings: &RetrySettings,
+    attempts_made: u32,
+    max_attempts: u32,
+    err: &JobError,
+) -> Option<Duration> {
     if !err.retryable || attempts_made >= max_attempts {
         return None;
     }

@@ -3,8 +3,8 @@
 
 use std::{str::FromStr, time::Duration};
 
-use cron::Schedule;
 use chrono::{DateTime, Utc};
+use cron::Schedule;
 
 use super::{JobSpec, QueueHandle};
 
@@ -35,10 +35,11 @@ pub async fn run_scheduler(entries: Vec<ScheduleEntry>, queue: QueueHandle) {
     if entries.is_empty() {
         return;
     }
-    let mut next: Vec<Option<DateTime<Utc>>> =
-        entries.iter().map(|e| e.schedule.upcoming(Utc).next()).collect();
+    let mut next: Vec<Option<DateTime<Utc>>> = entries.iter().map(|e| e.schedule.upcoming(Utc).next()).collect();
     loop {
-        let Some(soonest) = next.iter().flatten().min().copied() else { return };
+        let Some(soonest) = next.iter().flatten().min().copied() else {
+            return;
+        };
         let wait = (soonest - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         tokio::time::sleep(wait).await;
         for (entry, slot) in entries.iter().zip(next.iter_mut()) {
@@ -46,11 +47,18 @@ pub async fn run_scheduler(entries: Vec<ScheduleEntry>, queue: QueueHandle) {
             if at > Utc::now() {
                 continue;
             }
-            let spec = JobSpec::SyncStream { instance: entry.instance.clone(), stream: entry.stream.clone(), full: false };
+            let spec =
+                JobSpec::SyncStream { instance: entry.instance.clone(), stream: entry.stream.clone(), full: false };
             match queue.enqueue(&spec, Some(tick_unique_key(&entry.instance, &entry.stream, at))).await {
-                Ok(true) => tracing::info!(instance = %entry.instance, stream = %entry.stream, "scheduled sync enqueued"),
-                Ok(false) => tracing::debug!(instance = %entry.instance, stream = %entry.stream, "tick already enqueued by another process"),
-                Err(e) => tracing::warn!(instance = %entry.instance, error = %e, "could not enqueue scheduled sync"),
+                Ok(true) => {
+                    tracing::info!(instance = %entry.instance, stream = %entry.stream, "scheduled sync enqueued")
+                }
+                Ok(false) => {
+                    tracing::debug!(instance = %entry.instance, stream = %entry.stream, "tick already enqueued by another process")
+                }
+                Err(e) => {
+                    tracing::warn!(instance = %entry.instance, error = %e, "could not enqueue scheduled sync")
+                }
             }
             *slot = entry.schedule.after(&at).next();
         }

@@ -8,7 +8,10 @@ use async_trait::async_trait;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::{JobError, JobSource, JobSpec, retry::{RetrySettings, next_attempt}};
+use super::{
+    JobError, JobSource, JobSpec,
+    retry::{RetrySettings, next_attempt},
+};
 use crate::store::{ClaimedJob, Store, StoreError, now_ms};
 
 /// Runs one job. Implementations must be idempotent: a job may run again after a crash.
@@ -120,12 +123,20 @@ where
     S: Future<Output = ()> + Send + 'static,
 {
     let worker_id = format!("hub-{}-{}", std::process::id(), &Uuid::new_v4().simple().to_string()[..8]);
-    let ctx = Arc::new(WorkerCtx { store: store.clone(), handler, retry: settings.retry, worker_id: worker_id.clone() });
+    let ctx =
+        Arc::new(WorkerCtx { store: store.clone(), handler, retry: settings.retry, worker_id: worker_id.clone() });
     let reaper = tokio::spawn(reap_leases(store.clone(), settings.lease));
     let wake = queue.wake();
     let monitor = Monitor::new()
         .register(move |_| {
-            let source = JobSource::new(store.clone(), worker_id.clone(), settings.batch, settings.lease, settings.poll, wake.clone());
+            let source = JobSource::new(
+                store.clone(),
+                worker_id.clone(),
+                settings.batch,
+                settings.lease,
+                settings.poll,
+                wake.clone(),
+            );
             WorkerBuilder::new(worker_id.clone())
                 .backend(source)
                 .data(ctx.clone())

@@ -18,7 +18,12 @@ fn no_authority(_: &str) -> Vec<String> {
     vec![]
 }
 
-fn apply(existing: Option<Existing>, source: &SourceRef, incoming: &MappedFields, auth: &dyn Fn(&str) -> Vec<String>) -> Option<Existing> {
+fn apply(
+    existing: Option<Existing>,
+    source: &SourceRef,
+    incoming: &MappedFields,
+    auth: &dyn Fn(&str) -> Vec<String>,
+) -> Option<Existing> {
     let inc = Incoming { source, entity: EntityKind::Person, fields: incoming, deleted: false };
     match decide(&inc, &content_hash(incoming), None, existing.as_ref(), auth) {
         Decision::Create { fields, sources } => Some(Existing { id: Uuid::nil(), fields, sources }),
@@ -46,9 +51,15 @@ fn unchanged_by_read_hash_and_delete_or_ignore() {
     let existing = Existing { id: Uuid::now_v7(), fields: f.clone(), sources: BTreeMap::new() };
     let link = LinkState { entity_id: existing.id, last_read_hash: Some(h.clone()), last_pushed_hash: None };
     let inc = Incoming { source: &s, entity: EntityKind::Person, fields: &f, deleted: false };
-    assert_eq!(decide(&inc, &h, Some(&link), Some(&existing), &no_authority), Decision::Unchanged { entity_id: existing.id });
+    assert_eq!(
+        decide(&inc, &h, Some(&link), Some(&existing), &no_authority),
+        Decision::Unchanged { entity_id: existing.id }
+    );
     let del = Incoming { deleted: true, ..inc.clone() };
-    assert_eq!(decide(&del, &h, Some(&link), Some(&existing), &no_authority), Decision::Delete { entity_id: existing.id });
+    assert_eq!(
+        decide(&del, &h, Some(&link), Some(&existing), &no_authority),
+        Decision::Delete { entity_id: existing.id }
+    );
     assert_eq!(decide(&del, &h, None, None, &no_authority), Decision::Ignore);
 }
 
@@ -61,11 +72,21 @@ fn identity_values_normalise_emails_and_skip_empty() {
 
 #[test]
 fn staff_edits_in_the_authoritative_system_are_kept() {
-    let auth = |f: &str| if f == "phone" { vec!["odoo".to_string()] } else { vec![] };
-    let first = apply(None, &src("helloasso"), &fields(&[("phone", json!("+33611111111")), ("city", json!("Lyon"))]), &auth).unwrap();
+    let auth = |f: &str| {
+        if f == "phone" { vec!["odoo".to_string()] } else { vec![] }
+    };
+    let first =
+        apply(None, &src("helloasso"), &fields(&[("phone", json!("+33611111111")), ("city", json!("Lyon"))]), &auth)
+            .unwrap();
     let edited = apply(Some(first), &src("odoo"), &fields(&[("phone", json!("+33622222222"))]), &auth).unwrap();
     assert_eq!(edited.fields["phone"], "+33622222222");
-    let after = apply(Some(edited), &src("helloasso"), &fields(&[("phone", json!("+33611111111")), ("city", json!("Lille"))]), &auth).unwrap();
+    let after = apply(
+        Some(edited),
+        &src("helloasso"),
+        &fields(&[("phone", json!("+33611111111")), ("city", json!("Lille"))]),
+        &auth,
+    )
+    .unwrap();
     assert_eq!(after.fields["phone"], "+33622222222", "odoo outranks helloasso for phone");
     assert_eq!(after.fields["city"], "Lille", "no authority: the latest write wins");
     assert_eq!(after.sources["phone"], "odoo");

@@ -39,16 +39,11 @@ pub struct EntityRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, fields, sources, content_hash, email, merged_into, deleted_at, created_at, updated_at";
+const COLUMNS: &str = "id, fields, sources, content_hash, email, merged_into, deleted_at, created_at, updated_at";
 
 /// The normalised email of a field set, if it has one (the identity key of people and organizations).
 fn email_of(fields: &Value) -> Option<String> {
-    fields
-        .get("email")
-        .and_then(Value::as_str)
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty())
+    fields.get("email").and_then(Value::as_str).map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty())
 }
 
 impl Store {
@@ -61,7 +56,8 @@ impl Store {
     /// [`Store::get_entity`] inside a transaction (one connection per job, consistent reads).
     pub async fn get_entity_in(tx: &mut Tx, kind: EntityKind, id: Uuid) -> Result<Option<EntityRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM {} WHERE id = $1", entity_table(kind));
-        let row = on_tx!(tx, c => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await?);
+        let row =
+            on_tx!(tx, c => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await?);
         Ok(row)
     }
 

@@ -91,20 +91,27 @@ impl Store {
     }
 
     /// Takes up to `limit` due jobs for `worker`, leased for `lease_ms`.
-    pub async fn claim_jobs(
-        &self,
-        worker: &str,
-        limit: u32,
-        lease_ms: i64,
-    ) -> Result<Vec<ClaimedJob>, StoreError> {
+    pub async fn claim_jobs(&self, worker: &str, limit: u32, lease_ms: i64) -> Result<Vec<ClaimedJob>, StoreError> {
         let now = now_ms();
         let rows = match &self.db {
-            Db::Sqlite(p) => sqlx::query_as::<_, ClaimedJob>(CLAIM_SQLITE)
-                .bind(worker).bind(now + lease_ms).bind(now).bind(limit as i64)
-                .fetch_all(p).await?,
-            Db::Postgres(p) => sqlx::query_as::<_, ClaimedJob>(CLAIM_POSTGRES)
-                .bind(worker).bind(now + lease_ms).bind(now).bind(limit as i64)
-                .fetch_all(p).await?,
+            Db::Sqlite(p) => {
+                sqlx::query_as::<_, ClaimedJob>(CLAIM_SQLITE)
+                    .bind(worker)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit as i64)
+                    .fetch_all(p)
+                    .await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as::<_, ClaimedJob>(CLAIM_POSTGRES)
+                    .bind(worker)
+                    .bind(now + lease_ms)
+                    .bind(now)
+                    .bind(limit as i64)
+                    .fetch_all(p)
+                    .await?
+            }
         };
         Ok(rows)
     }

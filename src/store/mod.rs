@@ -120,15 +120,10 @@ impl Store {
             if let Some(parent) = opts.get_filename().parent()
                 && !parent.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::DataDir {
-                    path: parent.display().to_string(),
-                    source,
-                })?;
+                std::fs::create_dir_all(parent)
+                    .map_err(|source| StoreError::DataDir { path: parent.display().to_string(), source })?;
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(max_connections.max(2))
-                .connect_with(opts)
-                .await?;
+            let pool = SqlitePoolOptions::new().max_connections(max_connections.max(2)).connect_with(opts).await?;
             Ok(Store { db: Db::Sqlite(pool) })
         } else {
             let pool = PgPoolOptions::new()

@@ -65,7 +65,11 @@ impl TestHub {
     }
 
     pub async fn post_event(&self, instance: &str, headers: &[(&str, String)], body: &str) -> (u16, Value) {
-        let mut req = self.client.post(self.url(&format!("/hooks/{instance}"))).body(body.to_string()).header("content-type", "application/json");
+        let mut req = self
+            .client
+            .post(self.url(&format!("/hooks/{instance}")))
+            .body(body.to_string())
+            .header("content-type", "application/json");
         for (k, v) in headers {
             req = req.header(*k, v);
         }

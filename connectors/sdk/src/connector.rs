@@ -110,10 +110,7 @@ pub trait Connector: Send + Sync {
 
     /// The authoritative records behind a webhook event. Tools whose webhooks are only hints read
     /// the records back from their API here; the default trusts the (verified) body.
-    async fn records_for_event(
-        &self,
-        event: &InboundEvent,
-    ) -> Result<Vec<SourceRecord>, ConnectorError> {
+    async fn records_for_event(&self, event: &InboundEvent) -> Result<Vec<SourceRecord>, ConnectorError> {
         Ok(event.records.clone())
     }
 }

@@ -40,8 +40,9 @@ impl ConnectorError {
     /// The delay the remote tool asked for, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ConnectorError::RateLimited { retry_after, .. }
-            | ConnectorError::Transient { retry_after, .. } => *retry_after,
+            ConnectorError::RateLimited { retry_after, .. } | ConnectorError::Transient { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }

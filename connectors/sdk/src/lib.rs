@@ -11,7 +11,7 @@ pub mod standard_webhooks;
 
 pub use canonical::{CanonicalChange, ChangeOp, EntityKind, SourceRecord};
 pub use connector::{
-    CheckReport, Connector, Cursor, InboundEvent, Page, StreamInfo, SyncMode, WebhookDecoder,
-    WebhookRequest, WriteOutcome,
+    CheckReport, Connector, Cursor, InboundEvent, Page, StreamInfo, SyncMode, WebhookDecoder, WebhookRequest,
+    WriteOutcome,
 };
 pub use error::ConnectorError;

@@ -98,8 +98,12 @@ pub fn verify(
         )));
     }
     for candidate in signatures.split(' ') {
-        let Some(b64) = candidate.strip_prefix("v1,") else { continue };
-        let Ok(expected) = STANDARD.decode(b64) else { continue };
+        let Some(b64) = candidate.strip_prefix("v1,") else {
+            continue;
+        };
+        let Ok(expected) = STANDARD.decode(b64) else {
+            continue;
+        };
         for secret in secrets {
             if secret.mac(msg_id, ts, body).verify_slice(&expected).is_ok() {
                 return Ok(());
@@ -123,7 +127,10 @@ mod tests {
     }
 
     fn vectors() -> Option<serde_json::Value> {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vendor-specs/standard-webhooks/examples/signature-test-vectors.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/vendor-specs/standard-webhooks/examples/signature-test-vectors.json"
+        );
         match std::fs::read_to_string(path) {
             Ok(text) => Some(serde_json::from_str(&text).unwrap()),
             Err(_) => {
@@ -140,18 +147,26 @@ mod tests {
         assert!(!valid.is_empty());
         for vec in valid {
             let secret = WebhookSecret::parse(vec["secret"].as_str().unwrap()).unwrap();
-            let (id, ts, payload) = (vec["msg_id"].as_str().unwrap(), vec["timestamp"].as_i64().unwrap(), vec["payload"].as_str().unwrap());
+            let (id, ts, payload) =
+                (vec["msg_id"].as_str().unwrap(), vec["timestamp"].as_i64().unwrap(), vec["payload"].as_str().unwrap());
             assert_eq!(sign(&secret, id, ts, payload.as_bytes()), vec["expected_signature"].as_str().unwrap());
             let at = DateTime::from_timestamp(ts, 0).unwrap();
             let h = headers(id, ts, vec["expected_signature"].as_str().unwrap());
             verify(&[secret], &h, payload.as_bytes(), at, Duration::from_secs(300)).unwrap();
         }
         for vec in v["negative_vectors"].as_array().unwrap() {
-            let (Some(secret), Some(id), Some(payload)) = (vec["secret"].as_str(), vec["msg_id"].as_str(), vec["payload"].as_str()) else { continue };
+            let (Some(secret), Some(id), Some(payload)) =
+                (vec["secret"].as_str(), vec["msg_id"].as_str(), vec["payload"].as_str())
+            else {
+                continue;
+            };
             let ts = vec["timestamp"].as_i64().unwrap_or(1_649_367_553);
             let h = headers(id, ts, vec["signature"].as_str().unwrap());
             let at = DateTime::from_timestamp(ts, 0).unwrap();
-            assert!(verify(&[WebhookSecret::parse(secret).unwrap()], &h, payload.as_bytes(), at, Duration::from_secs(300)).is_err());
+            assert!(
+                verify(&[WebhookSecret::parse(secret).unwrap()], &h, payload.as_bytes(), at, Duration::from_secs(300))
+                    .is_err()
+            );
         }
     }
 
@@ -167,10 +182,14 @@ mod tests {
         assert!(verify(std::slice::from_ref(&secret), &ok, body, now, tol).is_ok());
         assert!(verify(std::slice::from_ref(&secret), &ok, br#"{"a":2}"#, now, tol).is_err(), "tampered body");
         assert!(verify(std::slice::from_ref(&other), &ok, body, now, tol).is_err(), "wrong secret");
-        assert!(verify(&[other.clone(), secret.clone()], &ok, body, now, tol).is_ok(), "rotation: any secret may match");
+        assert!(
+            verify(&[other.clone(), secret.clone()], &ok, body, now, tol).is_ok(),
+            "rotation: any secret may match"
+        );
         let later = now + chrono::Duration::seconds(301);
         assert!(verify(std::slice::from_ref(&secret), &ok, body, later, tol).is_err(), "too old");
-        let multi = headers("msg_1", now.timestamp(), &format!("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= {sig}"));
+        let multi =
+            headers("msg_1", now.timestamp(), &format!("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= {sig}"));
         assert!(verify(std::slice::from_ref(&secret), &multi, body, now, tol).is_ok(), "any of several signatures");
         let mut missing = ok.clone();
         missing.remove("webhook-signature");

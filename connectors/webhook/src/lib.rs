@@ -47,11 +47,18 @@ impl Connector for WebhookConnector {
     }
 
     async fn check(&self) -> Result<CheckReport, ConnectorError> {
-        Ok(CheckReport { ok: true, detail: format!("inbound only: POST signed events to /hooks/{}", self.settings.instance) })
+        Ok(CheckReport {
+            ok: true,
+            detail: format!("inbound only: POST signed events to /hooks/{}", self.settings.instance),
+        })
     }
 
     fn streams(&self) -> Vec<StreamInfo> {
-        vec![StreamInfo { name: self.settings.stream.clone(), entity: self.settings.entity, sync_mode: SyncMode::FullRefresh }]
+        vec![StreamInfo {
+            name: self.settings.stream.clone(),
+            entity: self.settings.entity,
+            sync_mode: SyncMode::FullRefresh,
+        }]
     }
 
     async fn read(&self, _stream: &str, _cursor: Option<&Cursor>) -> Result<Page, ConnectorError> {
@@ -69,7 +76,13 @@ impl Connector for WebhookConnector {
 
 impl WebhookDecoder for WebhookConnector {
     fn verify(&self, request: &WebhookRequest<'_>) -> Result<(), ConnectorError> {
-        standard_webhooks::verify(&self.settings.secrets, request.headers, request.body, request.received_at, self.settings.tolerance)
+        standard_webhooks::verify(
+            &self.settings.secrets,
+            request.headers,
+            request.body,
+            request.received_at,
+            self.settings.tolerance,
+        )
     }
 
     fn decode(&self, request: &WebhookRequest<'_>) -> Result<InboundEvent, ConnectorError> {
@@ -79,8 +92,9 @@ impl WebhookDecoder for WebhookConnector {
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| ConnectorError::Signature("missing `webhook-id` header".into()))?
             .to_string();
-        let payload: Value = serde_json::from_slice(request.body)
-            .map_err(|e| ConnectorError::Invalid(format!("malformed JSON at line {} column {}: {e}", e.line(), e.column())))?;
+        let payload: Value = serde_json::from_slice(request.body).map_err(|e| {
+            ConnectorError::Invalid(format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()))
+        })?;
         let event_type = payload
             .get("type")
             .and_then(Value::as_str)
@@ -90,7 +104,9 @@ impl WebhookDecoder for WebhookConnector {
         let external_id = match payload.pointer(&s.id_pointer) {
             Some(Value::String(id)) if !id.is_empty() => id.clone(),
             Some(Value::Number(n)) => n.to_string(),
-            _ => return Err(ConnectorError::Invalid(format!("no record id (string or number) at `{}`", s.id_pointer))),
+            _ => {
+                return Err(ConnectorError::Invalid(format!("no record id (string or number) at `{}`", s.id_pointer)));
+            }
         };
         let data = payload
             .pointer(&s.record_pointer)

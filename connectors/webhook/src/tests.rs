@@ -25,7 +25,10 @@ fn signed(body: &str) -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert("webhook-id", HeaderValue::from_static("msg_1"));
     h.insert("webhook-timestamp", HeaderValue::from_str(&ts.to_string()).unwrap());
-    h.insert("webhook-signature", HeaderValue::from_str(&standard_webhooks::sign(&secret, "msg_1", ts, body.as_bytes())).unwrap());
+    h.insert(
+        "webhook-signature",
+        HeaderValue::from_str(&standard_webhooks::sign(&secret, "msg_1", ts, body.as_bytes())).unwrap(),
+    );
     h
 }
 
@@ -35,7 +38,8 @@ fn request<'a>(headers: &'a HeaderMap, body: &'a str) -> WebhookRequest<'a> {
 
 #[test]
 fn signed_event_decodes_into_one_record() {
-    let body = r#"{"type":"member.updated","timestamp":"2026-11-03T20:26:10.344522Z","data":{"id":42,"email":"a@b.org"}}"#;
+    let body =
+        r#"{"type":"member.updated","timestamp":"2026-11-03T20:26:10.344522Z","data":{"id":42,"email":"a@b.org"}}"#;
     let h = signed(body);
     let c = connector();
     c.verify(&request(&h, body)).unwrap();
