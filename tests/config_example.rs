@@ -1,0 +1,77 @@
+//! `config.example.toml` parses, says what the defaults are, and its commented connector block,
+//! once uncommented, is a valid connector.
+
+use std::path::Path;
+
+use hub::config::{Config, ConnectorConfig, load_with_env};
+
+fn example() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml")).unwrap()
+}
+
+#[test]
+fn the_example_parses_and_states_the_defaults() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let example = load_with_env(Some(&path), &[]).unwrap_or_else(|e| panic!("config.example.toml:\n{e}"));
+    let defaults = Config::default();
+    assert_eq!(format!("{example:?}"), format!("{defaults:?}"), "the example must document the defaults exactly");
+}
+
+#[test]
+fn every_section_and_key_is_documented() {
+    let text = example();
+    for key in [
+        "data_dir",
+        "[http]",
+        "bind",
+        "body_limit_bytes",
+        "trusted_proxies",
+        "[database]",
+        "url",
+        "max_connections",
+        "[admin]",
+        "token",
+        "[queue]",
+        "concurrency",
+        "poll_interval_ms",
+        "batch_size",
+        "max_attempts",
+        "backoff_base_ms",
+        "backoff_max_secs",
+        "retry_after_max_secs",
+        "lease_secs",
+        "shutdown_timeout_secs",
+        "[log]",
+        "level",
+        "format",
+        "[mappings]",
+        "dir",
+        "enabled",
+        "schedules",
+        "secret",
+        "previous_secret",
+        "stream",
+        "entity",
+        "mapping",
+        "id_pointer",
+        "record_pointer",
+        "tolerance_secs",
+    ] {
+        assert!(text.contains(key), "config.example.toml does not mention `{key}`");
+    }
+}
+
+#[test]
+fn the_commented_connector_block_is_valid_once_uncommented() {
+    let text = example();
+    let start = text.find("# [connectors.members_form]").unwrap();
+    let block: String = text[start..]
+        .lines()
+        .map(|l| l.trim_start_matches("# "))
+        .map(|l| l.split("  #").next().unwrap().trim_end().replace("whsec_…", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = Config::from_toml_str(&block).unwrap_or_else(|e| panic!("{block}\n{e}"));
+    let ConnectorConfig::Webhook(w) = &config.connectors["members_form"];
+    assert_eq!((w.stream.as_str(), w.id_pointer.as_str(), w.tolerance_secs), ("records", "/data/id", 300));
+}
