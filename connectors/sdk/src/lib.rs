@@ -7,7 +7,10 @@
 pub mod canonical;
 pub mod connector;
 pub mod error;
+pub mod http;
+pub mod pagination;
 pub mod standard_webhooks;
+pub mod testkit;
 
 pub use canonical::{CanonicalChange, ChangeOp, EntityKind, SourceRecord};
 pub use connector::{
