@@ -51,6 +51,25 @@ async fn two_hubs_on_one_database_run_each_job_once() {
 }
 
 #[tokio::test]
+async fn scheduled_syncs_tick_once_per_instant_across_two_processes() {
+    let hub = spawn_hub_with(|c| {
+        let hub::config::ConnectorConfig::Webhook(w) = c.connectors.get_mut("members_form").unwrap();
+        w.schedules.insert("members".into(), "* * * * * *".into());
+    })
+    .await;
+    let sibling = hub.spawn_sibling().await;
+    let started = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let elapsed = started.elapsed().as_secs() + 1;
+    let syncs =
+        hub.store().list_jobs(None, 100).await.unwrap().into_iter().filter(|j| j.kind == "sync_stream").count() as u64;
+    assert!(syncs >= 2, "the every-second schedule ticked: {syncs}");
+    assert!(syncs <= elapsed + 1, "{syncs} sync jobs in {elapsed} s from two processes: ticks were enqueued twice");
+    sibling.stop().await.unwrap();
+    hub.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_schedule_tick_is_enqueued_once_across_processes() {
     let hub = spawn_hub().await;
     let sibling = hub.spawn_sibling().await;
