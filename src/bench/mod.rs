@@ -1,7 +1,7 @@
 //! `hub bench …`: benchmarks run against a real hub on loopback and a real database, printing
 //! figures for docs/BENCHMARKS.md. Never used as timed assertions in tests.
 
-mod apalis_sqlite;
+mod apalis_compare;
 mod intake;
 mod queue;
 
@@ -52,9 +52,15 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Queue { sizes, concurrency, postgres, apalis } => {
             queue::run(&sizes, concurrency, postgres.as_deref()).await?;
-            for n in apalis {
-                let rate = apalis_sqlite::measure(n, concurrency).await?;
+            for &n in &apalis {
+                let rate = apalis_compare::measure_sqlite(n, concurrency).await?;
                 println!("| apalis-sqlite 1.0 (for comparison) | {n} | {rate:.0} |");
+            }
+            if let Some(pg) = postgres.as_deref() {
+                for &n in &apalis {
+                    let rate = apalis_compare::measure_postgres(pg, n, concurrency).await?;
+                    println!("| apalis-postgres 1.0 (for comparison) | {n} | {rate:.0} |");
+                }
             }
             Ok(())
         }
