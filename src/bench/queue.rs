@@ -68,8 +68,7 @@ async fn measure(server: Option<&str>, n: usize, concurrency: usize) -> Result<f
         },
     ));
     loop {
-        let done = store.job_counts().await?.into_iter().find(|(s, _)| s == "done").map(|(_, n)| n).unwrap_or(0);
-        if done as usize >= n {
+        if store.active_job_count().await? == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

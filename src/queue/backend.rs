@@ -135,6 +135,17 @@ impl Backend for JobSource {
 
     /// Gives back the jobs claimed but not started, so a stopping hub leaves nothing leased.
     fn poll_close(&mut self, cx: &mut Context<'_>, _: &WorkerContext) -> Poll<Result<(), StoreError>> {
+        // A claim in flight has already marked its jobs running: finish it so they are released too.
+        if let Some(fut) = self.claiming.as_mut() {
+            match fut.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(jobs)) => self.buffer.extend(jobs),
+                Poll::Ready(Err(e)) => {
+                    tracing::warn!(worker = %self.worker_id, error = %e, "claim failed while closing")
+                }
+            }
+            self.claiming = None;
+        }
         if self.closing.is_none() {
             let jobs: Vec<_> = self.buffer.drain(..).collect();
             let store = self.store.clone();

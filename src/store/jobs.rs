@@ -202,6 +202,14 @@ impl Store {
         Ok(rows)
     }
 
+    /// Jobs not yet finished (pending or running), counted through the partial indexes only.
+    pub async fn active_job_count(&self) -> Result<i64, StoreError> {
+        let n = on_pool!(self, p => sqlx::query_scalar::<_, i64>(
+            "SELECT (SELECT COUNT(*) FROM jobs WHERE status = 'pending') + (SELECT COUNT(*) FROM jobs WHERE status = 'running')")
+            .fetch_one(p).await?);
+        Ok(n)
+    }
+
     /// Deletes finished jobs older than `before_ms` (retention); dead letters are kept.
     pub async fn purge_done_jobs(&self, before_ms: i64) -> Result<u64, StoreError> {
         let n = on_pool!(self, p => sqlx::query(

@@ -27,6 +27,15 @@ pub enum ConnectorError {
 }
 
 impl ConnectorError {
+    /// An Invalid error for JSON that does not parse or does not fit, naming where:
+    /// `"{what} at line L column C: {serde's message}"` (never the document itself).
+    pub fn malformed_json(what: &str, e: &serde_json::Error) -> Self {
+        let message = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = message.strip_suffix(&suffix).unwrap_or(&message);
+        ConnectorError::Invalid(format!("{what} at line {} column {}: {message}", e.line(), e.column()))
+    }
+
     /// A transient error with no Retry-After.
     pub fn transient(detail: impl Into<String>) -> Self {
         ConnectorError::Transient { detail: detail.into(), retry_after: None }
@@ -57,5 +66,18 @@ impl ConnectorError {
             ConnectorError::Signature(_) => "signature",
             ConnectorError::Unsupported(_) => "unsupported",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_json_names_the_place_once() {
+        let e = serde_json::from_str::<serde_json::Value>(r#"{"type": "#).unwrap_err();
+        let err = ConnectorError::malformed_json("malformed JSON", &e);
+        assert_eq!(err, ConnectorError::Invalid("malformed JSON at line 1 column 9: EOF while parsing a value".into()));
+        assert!(!err.is_retryable());
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod pagination;
 pub mod standard_webhooks;
+#[cfg(feature = "testkit")]
 pub mod testkit;
 
 pub use canonical::{CanonicalChange, ChangeOp, EntityKind, SourceRecord};

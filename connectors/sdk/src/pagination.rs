@@ -1,5 +1,6 @@
-//! Pagination helpers: walk pages until the tool says there are no more, with guards so a
-//! pagination that loops (a repeated cursor) or never ends fails instead of spinning.
+//! Pagination helpers: walk pages (by next token or by offset/limit) until the tool says there
+//! are no more, with guards so a pagination that loops (a repeated cursor) or never ends fails
+//! with Invalid instead of spinning.
 
 use std::future::Future;
 
@@ -23,7 +24,7 @@ where
     F: FnMut(Option<C>) -> Fut,
     Fut: Future<Output = Result<Paged<T, C>, ConnectorError>>,
 {
-    let mut seen: Vec<C> = Vec::new();
+    let mut seen: Vec<C> = first.iter().cloned().collect();
     let mut cursor = first;
     let mut items = Vec::new();
     for _ in 0..max_pages {
@@ -53,6 +54,41 @@ pub fn next_offset(offset: u64, limit: u64, returned: usize, total: Option<u64>)
     (more && returned > 0).then_some(next)
 }
 
+/// One page of an offset/limit API: its items and, when the API says, the total count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OffsetPage<T> {
+    pub items: Vec<T>,
+    pub total: Option<u64>,
+}
+
+/// Reads every page of an offset/limit API from offset 0: `fetch(offset, limit)` returns one page.
+/// Stops on a short or empty page or once `total` is reached; errors after `max_pages`.
+pub async fn collect_offset_pages<T, F, Fut>(
+    limit: u64,
+    max_pages: usize,
+    mut fetch: F,
+) -> Result<Vec<T>, ConnectorError>
+where
+    F: FnMut(u64, u64) -> Fut,
+    Fut: Future<Output = Result<OffsetPage<T>, ConnectorError>>,
+{
+    if limit == 0 {
+        return Err(ConnectorError::Invalid("an offset pagination needs a page size above 0".into()));
+    }
+    let mut offset = 0;
+    let mut items = Vec::new();
+    for _ in 0..max_pages {
+        let page = fetch(offset, limit).await?;
+        let returned = page.items.len();
+        items.extend(page.items);
+        match next_offset(offset, limit, returned, page.total) {
+            None => return Ok(items),
+            Some(next) => offset = next,
+        }
+    }
+    Err(ConnectorError::Invalid(format!("pagination did not end after {max_pages} pages")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +114,26 @@ mod tests {
         })
         .await;
         assert!(endless.unwrap_err().to_string().contains("did not end"));
+    }
+
+    #[tokio::test]
+    async fn offset_pages_until_short_page_or_total() {
+        let data: Vec<u32> = (0..23).collect();
+        let page = |offset: u64, limit: u64, total: Option<u64>| {
+            let items = data.iter().skip(offset as usize).take(limit as usize).copied().collect();
+            async move { Ok(OffsetPage { items, total }) }
+        };
+        let all = collect_offset_pages(10, 10, |o, l| page(o, l, None)).await.unwrap();
+        assert_eq!(all, data);
+        let all = collect_offset_pages(10, 10, |o, l| page(o, l, Some(23))).await.unwrap();
+        assert_eq!(all, data);
+        let capped = collect_offset_pages(5, 3, |o, l| page(o, l, None)).await.unwrap_err();
+        assert!(capped.to_string().contains("did not end after 3 pages"), "{capped}");
+        let failing =
+            collect_offset_pages(5, 3, |_, _| async { Err::<OffsetPage<u32>, _>(ConnectorError::transient("boom")) })
+                .await;
+        assert!(failing.unwrap_err().is_retryable());
+        assert!(collect_offset_pages(0, 3, |o, l| page(o, l, None)).await.is_err());
     }
 
     #[test]

@@ -7,12 +7,15 @@ use std::time::Duration;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use sha2::Sha256;
 
 use crate::ConnectorError;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// How far `webhook-timestamp` may be from now, either side, by default (as the reference libraries).
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
 /// A signing secret's key bytes. Debug never shows them.
 #[derive(Clone, PartialEq, Eq)]
@@ -66,6 +69,20 @@ pub fn sign(secret: &WebhookSecret, msg_id: &str, timestamp: i64, body: &[u8]) -
     format!("v1,{}", STANDARD.encode(secret.mac(msg_id, timestamp, body).finalize().into_bytes()))
 }
 
+/// The three Standard Webhooks headers for `body`, signed with `secret` (for senders and tests).
+pub fn signed_headers(secret: &WebhookSecret, msg_id: &str, timestamp: i64, body: &[u8]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    };
+    put("webhook-id", msg_id.to_string());
+    put("webhook-timestamp", timestamp.to_string());
+    put("webhook-signature", sign(secret, msg_id, timestamp, body));
+    headers
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, ConnectorError> {
     headers
         .get(name)
@@ -116,7 +133,6 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
 
     fn headers(id: &str, ts: i64, sig: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -191,10 +207,30 @@ mod tests {
         let multi =
             headers("msg_1", now.timestamp(), &format!("v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= {sig}"));
         assert!(verify(std::slice::from_ref(&secret), &multi, body, now, tol).is_ok(), "any of several signatures");
-        let mut missing = ok.clone();
-        missing.remove("webhook-signature");
-        let err = verify(&[secret], &missing, body, now, tol).unwrap_err();
-        assert!(err.to_string().contains("webhook-signature"));
+        let earlier = now - chrono::Duration::seconds(301);
+        assert!(verify(std::slice::from_ref(&secret), &ok, body, earlier, tol).is_err(), "too new");
+        for name in ["webhook-id", "webhook-timestamp", "webhook-signature"] {
+            let mut missing = ok.clone();
+            missing.remove(name);
+            let err = verify(std::slice::from_ref(&secret), &missing, body, now, tol).unwrap_err();
+            assert!(matches!(&err, ConnectorError::Signature(d) if d.contains(name)), "{err}");
+        }
+        let garbled = headers("msg_1", now.timestamp(), "v1,not base64! v2,abc");
+        assert!(verify(std::slice::from_ref(&secret), &garbled, body, now, tol).is_err());
+        let mut bad_ts = ok.clone();
+        bad_ts.insert("webhook-timestamp", HeaderValue::from_static("yesterday"));
+        assert!(verify(std::slice::from_ref(&secret), &bad_ts, body, now, tol).is_err());
+        assert!(verify(&[], &ok, body, now, tol).is_err(), "no secret, no pass");
+    }
+
+    #[test]
+    fn signed_headers_verify_and_errors_never_show_the_secret() {
+        let secret = WebhookSecret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
+        let now = Utc::now();
+        let h = signed_headers(&secret, "msg_2", now.timestamp(), b"{}");
+        verify(std::slice::from_ref(&secret), &h, b"{}", now, DEFAULT_TOLERANCE).unwrap();
+        let err = verify(std::slice::from_ref(&secret), &h, b"{ }", now, DEFAULT_TOLERANCE).unwrap_err();
+        assert!(!err.to_string().contains("C2FVsBQIhrsc"), "{err}");
     }
 
     #[test]

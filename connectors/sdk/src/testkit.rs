@@ -1,14 +1,53 @@
-//! The compliance kit every connector must pass (use it from the connector crate's tests):
-//! pagination ends, the cursor only moves forward, 401 maps to Auth and 429 to RateLimited with
-//! its Retry-After. Each check returns `Err(description)` instead of panicking, so a test can
-//! `.unwrap()` it and show what failed. `canned_server` answers fixed HTTP responses on loopback.
+//! The compliance kit every connector must pass: pagination ends, the cursor only moves forward,
+//! 401 maps to Auth and 429 to RateLimited with its Retry-After. Each check returns
+//! `Err(description)` instead of panicking, so a test can `.unwrap()` it and show what failed.
+//! [`canned_server`] and [`serve_fn`] answer canned HTTP responses on 127.0.0.1:0 (axum).
+//!
+//! A connector crate turns the kit on for its tests only:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! hub-connector-sdk = { workspace = true, features = ["testkit"] }
+//! tokio.workspace = true
+//! ```
+//!
+//! then, in `tests/compliance.rs`, points its connector at a sandbox (or [`serve_fn`]) by base URL:
+//!
+//! ```ignore
+//! use hub_connector_sdk::testkit;
+//!
+//! fn build(base_url: String) -> Box<dyn hub_connector_sdk::Connector> {
+//!     Box::new(MyConnector::new(MySettings { base_url, ..MySettings::for_tests() }))
+//! }
+//!
+//! #[tokio::test]
+//! async fn passes_the_compliance_kit() {
+//!     let sandbox = my_sandbox::spawn().await; // pages of records, like the vendor
+//!     let conn = build(sandbox.base_url());
+//!     testkit::pagination_ends(conn.as_ref(), "members", 50).await.unwrap();
+//!     testkit::cursor_moves_forward(conn.as_ref(), "members", 50, |a, b| b.0.as_str() > a.0.as_str())
+//!         .await
+//!         .unwrap();
+//!     testkit::maps_http_errors(build, "members").await.unwrap();
+//! }
+//! ```
 
-use std::{net::SocketAddr, time::Duration};
-
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpListener,
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
 };
+
+use axum::{
+    Router,
+    body::Body,
+    http::{StatusCode, Uri},
+    response::Response,
+};
+use tokio::net::TcpListener;
 
 use crate::{Connector, ConnectorError, Cursor};
 
@@ -57,74 +96,93 @@ pub async fn cursor_moves_forward(
     Err(format!("pagination did not end within {max_pages} pages"))
 }
 
-/// Serves `responses` (raw HTTP/1.1 responses, one per connection, the last one repeated) on
-/// 127.0.0.1:0; returns the base URL.
-pub async fn canned_server(responses: Vec<String>) -> std::io::Result<String> {
-    let counter = std::sync::atomic::AtomicUsize::new(0);
+/// A fixed HTTP answer of a test server: status, headers, body (`content-type: application/json`
+/// unless a header says otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl CannedResponse {
+    /// A JSON answer.
+    pub fn json(status: u16, body: impl Into<String>) -> CannedResponse {
+        CannedResponse { status, headers: Vec::new(), body: body.into() }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> CannedResponse {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut builder = Response::builder().status(status);
+        if !self.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            builder = builder.header("content-type", "application/json");
+        }
+        for (k, v) in &self.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        builder.body(Body::from(self.body)).unwrap_or_else(|e| {
+            let mut r = Response::new(Body::from(format!("bad canned response: {e}")));
+            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            r
+        })
+    }
+}
+
+/// Serves `responses` in turn on 127.0.0.1:0, one per request, the last one repeated; returns
+/// the base URL (`http://127.0.0.1:PORT`). The server lives as long as the test's runtime.
+pub async fn canned_server(responses: Vec<CannedResponse>) -> std::io::Result<String> {
+    if responses.is_empty() {
+        return Err(std::io::Error::other("canned_server needs at least one response"));
+    }
+    let counter = AtomicUsize::new(0);
     serve_fn(move |_| {
-        let i = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let i = counter.fetch_add(1, Ordering::SeqCst);
         responses[i.min(responses.len() - 1)].clone()
     })
     .await
 }
 
-/// Serves on 127.0.0.1:0 with `answer(request line)` → raw HTTP response, one per connection.
+/// Serves on 127.0.0.1:0 (axum), answering each request with `answer(path and query)`, e.g.
+/// `answer("/items?after=10")`; returns the base URL.
 pub async fn serve_fn<F>(answer: F) -> std::io::Result<String>
 where
-    F: Fn(&str) -> String + Send + Sync + 'static,
+    F: Fn(&str) -> CannedResponse + Send + Sync + 'static,
 {
+    let answer = Arc::new(answer);
+    let app = Router::new().fallback(move |uri: Uri| {
+        let answer = Arc::clone(&answer);
+        async move { answer(uri.path_and_query().map_or("/", |p| p.as_str())).into_response() }
+    });
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let mut buf = vec![0u8; 16 * 1024];
-            let mut read = 0;
-            while read < buf.len() {
-                match tokio::time::timeout(Duration::from_secs(2), sock.read(&mut buf[read..])).await {
-                    Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break,
-                    Ok(Ok(n)) => {
-                        read += n;
-                        if buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                            break;
-                        }
-                    }
-                }
-            }
-            let head = String::from_utf8_lossy(&buf[..read]);
-            let resp = answer(head.lines().next().unwrap_or_default());
-            let _ = sock.write_all(resp.as_bytes()).await;
-            let _ = sock.shutdown().await;
-        }
+        let _ = axum::serve(listener, app).await;
     });
     Ok(format!("http://{addr}"))
 }
 
-/// A raw HTTP response with a JSON body.
-pub fn http_response(status: u16, reason: &str, extra_headers: &[(&str, &str)], body: &str) -> String {
-    let mut head = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in extra_headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    format!("{head}\r\n{body}")
-}
-
-/// Builds the connector against a server that answers 401, then one that answers 429 with
-/// `Retry-After: 7`, and checks `read` classifies them as Auth and RateLimited(7 s).
+/// Builds the connector (`make(base_url)`) against a loopback server answering every request
+/// with 401, then against one answering 429 with `Retry-After: 7`, and checks that `read` of
+/// `stream` returns Auth, then RateLimited with a retry after of 7 s. (Two servers rather than one
+/// answering in turn, so a connector that first fetches a token is judged the same way.)
 pub async fn maps_http_errors<F>(make: F, stream: &str) -> Result<(), String>
 where
     F: Fn(String) -> Box<dyn Connector>,
 {
-    let unauthorized = canned_server(vec![http_response(401, "Unauthorized", &[], r#"{"error":"invalid token"}"#)])
+    let unauthorized = canned_server(vec![CannedResponse::json(401, r#"{"error":"invalid token"}"#)])
         .await
         .map_err(|e| e.to_string())?;
     match make(unauthorized).read(stream, None).await {
         Err(ConnectorError::Auth(_)) => {}
         other => return Err(format!("401 should be Auth, got {other:?}")),
     }
-    let limited = canned_server(vec![http_response(429, "Too Many Requests", &[("retry-after", "7")], "{}")])
+    let limited = canned_server(vec![CannedResponse::json(429, "{}").header("retry-after", "7")])
         .await
         .map_err(|e| e.to_string())?;
     match make(limited).read(stream, None).await {

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use hub_connector_sdk::{
     CanonicalChange, CheckReport, Connector, ConnectorError, Cursor, EntityKind, Page, SourceRecord, StreamInfo,
     SyncMode, WriteOutcome,
-    http::{HttpClient, HttpSettings},
-    testkit,
+    http::{HttpClient, HttpSettings, RateLimit},
+    testkit::{self, CannedResponse},
 };
 use serde_json::{Value, json};
 
@@ -57,11 +57,10 @@ fn connector(base: String) -> Box<dyn Connector> {
 /// Pages of 10 items up to `total`; `looping` makes page 3 point back to page 2.
 async fn items_server(total: u64, looping: bool) -> String {
     testkit::serve_fn(move |line| {
-        let after: u64 =
-            line.split("after=").nth(1).and_then(|s| s.split(' ').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let after: u64 = line.split("after=").nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
         let items: Vec<Value> = (after..(after + 10).min(total)).map(|i| json!({"id": i + 1})).collect();
         let next = if looping && after == 20 { Some(10) } else { (after + 10 < total).then_some(after + 10) };
-        testkit::http_response(200, "OK", &[], &json!({"items": items, "next": next}).to_string())
+        CannedResponse::json(200, json!({"items": items, "next": next}).to_string())
     })
     .await
     .unwrap()
@@ -90,9 +89,9 @@ async fn the_kit_catches_a_looping_pagination() {
 #[tokio::test]
 async fn server_errors_are_transient_and_bad_requests_invalid() {
     let base = testkit::canned_server(vec![
-        testkit::http_response(503, "Service Unavailable", &[("retry-after", "3")], "{}"),
-        testkit::http_response(422, "Unprocessable", &[], r#"{"error":"bad field"}"#),
-        testkit::http_response(200, "OK", &[], "{not json"),
+        CannedResponse::json(503, "{}").header("retry-after", "3"),
+        CannedResponse::json(422, r#"{"error":"bad field"}"#),
+        CannedResponse::json(200, "{not json"),
     ])
     .await
     .unwrap();
@@ -108,7 +107,61 @@ async fn server_errors_are_transient_and_bad_requests_invalid() {
         other => panic!("422 should be invalid: {other:?}"),
     }
     match conn.read("items", None).await {
-        Err(ConnectorError::Invalid(d)) => assert!(d.contains("line 1"), "{d}"),
+        Err(ConnectorError::Invalid(d)) => assert!(d.starts_with("unexpected JSON at line 1 column 2: "), "{d}"),
         other => panic!("a broken body should be invalid: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn forbidden_redirects_dates_and_long_bodies() {
+    let in_90s = (chrono::Utc::now() + chrono::Duration::seconds(90)).to_rfc2822().replace("+0000", "GMT");
+    let base = testkit::canned_server(vec![
+        CannedResponse::json(403, "{}"),
+        CannedResponse::json(302, "").header("location", "http://169.254.169.254/"),
+        CannedResponse::json(429, "{}").header("retry-after", &in_90s),
+        CannedResponse::json(400, "x".repeat(1000)).header("x-echo", "token-abc"),
+        CannedResponse::json(500, "{}"),
+    ])
+    .await
+    .unwrap();
+    let conn = connector(base);
+    assert!(matches!(conn.read("items", None).await, Err(ConnectorError::Auth(_))));
+    match conn.read("items", None).await {
+        Err(ConnectorError::Invalid(d)) => assert!(d.contains("302") && d.contains("redirects"), "{d}"),
+        other => panic!("a redirect is not followed: {other:?}"),
+    }
+    match conn.read("items", None).await {
+        Err(ConnectorError::RateLimited { retry_after: Some(d), .. }) => assert!((85..=90).contains(&d.as_secs())),
+        other => panic!("429 with an HTTP date: {other:?}"),
+    }
+    match conn.read("items", None).await {
+        Err(ConnectorError::Invalid(d)) => {
+            assert!(d.chars().filter(|c| *c == 'x').count() == 300 && !d.contains("token-abc"), "{d}")
+        }
+        other => panic!("400 is invalid: {other:?}"),
+    }
+    let err = conn.read("items", None).await.unwrap_err();
+    assert!(err.is_retryable() && err.retry_after().is_none(), "{err:?}");
+}
+
+#[tokio::test]
+async fn network_failures_are_transient_and_never_show_the_query() {
+    // A port nothing listens on: bind one, learn its number, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let http = HttpClient::new(&HttpSettings::new(format!("http://127.0.0.1:{port}"))).unwrap();
+    let err = http.send(http.get("items?access_token=s3cr3t")).await.unwrap_err();
+    assert!(matches!(err, ConnectorError::Transient { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("could not connect") && !text.contains("s3cr3t"), "{text}");
+}
+
+#[tokio::test]
+async fn a_rate_limited_client_still_sends() {
+    let base = testkit::canned_server(vec![CannedResponse::json(200, r#"{"items":[],"next":null}"#)]).await.unwrap();
+    let settings =
+        HttpSettings::new(base).with_rate_limit(RateLimit::PerSecond(std::num::NonZeroU32::new(50).unwrap()));
+    let conn: Box<dyn Connector> = Box::new(ItemsApi { http: HttpClient::new(&settings).unwrap() });
+    for _ in 0..3 {
+        assert!(conn.read("items", None).await.unwrap().records.is_empty());
     }
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use hub_connector_sdk::{
     CanonicalChange, CheckReport, Connector, ConnectorError, Cursor, EntityKind, InboundEvent, Page, SourceRecord,
     StreamInfo, SyncMode, WebhookDecoder, WebhookRequest, WriteOutcome,
@@ -26,6 +26,47 @@ pub struct WebhookSettings {
     /// JSON pointer to the record (default `/data`).
     pub record_pointer: String,
     pub tolerance: Duration,
+}
+
+/// The default JSON pointer to the record's id.
+pub const DEFAULT_ID_POINTER: &str = "/data/id";
+/// The default JSON pointer to the record.
+pub const DEFAULT_RECORD_POINTER: &str = "/data";
+
+impl WebhookSettings {
+    /// Settings with the default pointers (`/data/id`, `/data`) and tolerance (5 minutes).
+    pub fn new(
+        instance: impl Into<String>,
+        secrets: Vec<WebhookSecret>,
+        stream: impl Into<String>,
+        entity: EntityKind,
+    ) -> Self {
+        WebhookSettings {
+            instance: instance.into(),
+            secrets,
+            stream: stream.into(),
+            entity,
+            id_pointer: DEFAULT_ID_POINTER.into(),
+            record_pointer: DEFAULT_RECORD_POINTER.into(),
+            tolerance: standard_webhooks::DEFAULT_TOLERANCE,
+        }
+    }
+
+    /// What is wrong with these settings, naming the field (`None`: nothing).
+    pub fn problem(&self) -> Option<String> {
+        let pointer_ok = |p: &str| p.is_empty() || p.starts_with('/');
+        if self.secrets.is_empty() {
+            Some("secrets: at least one signing secret is needed".into())
+        } else if self.stream.trim().is_empty() {
+            Some("stream: must not be empty".into())
+        } else if !pointer_ok(&self.id_pointer) {
+            Some(format!("id_pointer: `{}` is not a JSON pointer (it starts with `/`)", self.id_pointer))
+        } else if !pointer_ok(&self.record_pointer) {
+            Some(format!("record_pointer: `{}` is not a JSON pointer (it starts with `/`)", self.record_pointer))
+        } else {
+            None
+        }
+    }
 }
 
 /// The connector.
@@ -49,7 +90,7 @@ impl Connector for WebhookConnector {
     async fn check(&self) -> Result<CheckReport, ConnectorError> {
         Ok(CheckReport {
             ok: true,
-            detail: format!("inbound only: POST signed events to /hooks/{}", self.settings.instance),
+            detail: format!("inbound only; nothing to reach (events arrive at POST /hooks/{})", self.settings.instance),
         })
     }
 
@@ -90,11 +131,11 @@ impl WebhookDecoder for WebhookConnector {
             .headers
             .get("webhook-id")
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| ConnectorError::Signature("missing `webhook-id` header".into()))?
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| ConnectorError::Invalid("missing `webhook-id` header".into()))?
             .to_string();
-        let payload: Value = serde_json::from_slice(request.body).map_err(|e| {
-            ConnectorError::Invalid(format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()))
-        })?;
+        let payload: Value =
+            serde_json::from_slice(request.body).map_err(|e| ConnectorError::malformed_json("malformed JSON", &e))?;
         let event_type = payload
             .get("type")
             .and_then(Value::as_str)
@@ -112,17 +153,25 @@ impl WebhookDecoder for WebhookConnector {
             .pointer(&s.record_pointer)
             .cloned()
             .ok_or_else(|| ConnectorError::Invalid(format!("no record at `{}`", s.record_pointer)))?;
-        let updated_at = payload
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.to_utc());
+        let updated_at = event_time(&payload)?;
         let deleted = event_type.ends_with(".deleted");
         Ok(InboundEvent {
             event_id,
             event_type,
             records: vec![SourceRecord { stream: s.stream.clone(), external_id, updated_at, deleted, data }],
         })
+    }
+}
+
+/// The payload's `timestamp` (when the event happened), if it has one; it must be RFC 3339.
+fn event_time(payload: &Value) -> Result<Option<DateTime<Utc>>, ConnectorError> {
+    match payload.get("timestamp") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(t)) => DateTime::parse_from_rfc3339(t).map(|t| Some(t.to_utc())).map_err(|e| {
+            let shown: String = t.chars().take(40).collect();
+            ConnectorError::Invalid(format!("`timestamp` is not an RFC 3339 date ({e}): `{shown}`"))
+        }),
+        Some(_) => Err(ConnectorError::Invalid("`timestamp` is not an RFC 3339 date string".into())),
     }
 }
 
