@@ -230,6 +230,8 @@ CREATE TABLE jobs (
     updated_at_ms BIGINT NOT NULL,
     finished_at_ms BIGINT
 );
-CREATE INDEX jobs_claimable ON jobs(run_at_ms) WHERE status = 'pending';
-CREATE INDEX jobs_leased ON jobs(locked_until_ms) WHERE status = 'running';
+-- Each index leads with status so that a claim (status = 'pending' ORDER BY run_at_ms LIMIT n)
+-- reads n entries and never sorts the backlog: its cost does not grow with the queue.
+CREATE INDEX jobs_claim ON jobs(status, run_at_ms);
+CREATE INDEX jobs_lease ON jobs(status, locked_until_ms);
 CREATE INDEX jobs_status_updated ON jobs(status, updated_at_ms);

@@ -71,7 +71,7 @@ async fn measure(server: Option<&str>, n: usize, concurrency: usize) -> Result<f
         if store.active_job_count().await? == 0 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let rate = n as f64 / started.elapsed().as_secs_f64();
     let _ = tx.send(true);
