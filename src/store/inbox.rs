@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{NewJob, Store, StoreError, Tx, on_pool, on_tx};
+use super::{NewJob, Store, StoreError, Tx, on_pool, on_tx, on_write};
 
 /// What an intake did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ impl Store {
 
     /// Marks an inbox event failed with the reason (it stays for replay).
     pub async fn mark_inbox_failed(&self, id: Uuid, error: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query("UPDATE inbox SET status = 'failed', error = $1 WHERE id = $2")
+        on_write!(self, p => sqlx::query("UPDATE inbox SET status = 'failed', error = $1 WHERE id = $2")
             .bind(error).bind(id).execute(p).await?.rows_affected());
         Ok(())
     }

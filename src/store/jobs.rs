@@ -10,7 +10,7 @@ use serde_json::Value;
 use sqlx::{FromRow, types::Json};
 use uuid::Uuid;
 
-use super::{Db, Store, StoreError, Tx, now_ms, on_pool, on_tx};
+use super::{Db, Store, StoreError, Tx, now_ms, on_pool, on_tx, on_write};
 
 /// A job to enqueue. The payload carries ids, never the data itself.
 #[derive(Debug, Clone)]
@@ -94,7 +94,7 @@ impl Store {
     pub async fn claim_jobs(&self, worker: &str, limit: u32, lease_ms: i64) -> Result<Vec<ClaimedJob>, StoreError> {
         let now = now_ms();
         let rows = match &self.db {
-            Db::Sqlite(p) => {
+            Db::Sqlite { write: p, .. } => {
                 sqlx::query_as::<_, ClaimedJob>(CLAIM_SQLITE)
                     .bind(worker)
                     .bind(now + lease_ms)
@@ -119,7 +119,7 @@ impl Store {
     /// Marks a job done (only if this worker still holds it).
     pub async fn finish_job(&self, id: Uuid, worker: &str) -> Result<(), StoreError> {
         let now = now_ms();
-        on_pool!(self, p => sqlx::query(
+        on_write!(self, p => sqlx::query(
             "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until_ms = NULL, \
              updated_at_ms = $1, finished_at_ms = $1, last_error = NULL WHERE id = $2 AND locked_by = $3")
             .bind(now).bind(id).bind(worker).execute(p).await?.rows_affected());
@@ -140,7 +140,7 @@ impl Store {
             Some(at) => ("pending", at, None),
             None => ("dead", now, Some(now)),
         };
-        on_pool!(self, p => sqlx::query(
+        on_write!(self, p => sqlx::query(
             "UPDATE jobs SET status = $1, run_at_ms = $2, last_error = $3, last_error_class = $4, \
              locked_by = NULL, locked_until_ms = NULL, updated_at_ms = $5, finished_at_ms = $6 \
              WHERE id = $7 AND locked_by = $8")
@@ -151,7 +151,7 @@ impl Store {
 
     /// Puts claimed-but-unstarted jobs back (graceful shutdown), without counting an attempt.
     pub async fn release_job(&self, id: Uuid, worker: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => sqlx::query(
+        on_write!(self, p => sqlx::query(
             "UPDATE jobs SET status = 'pending', attempts = attempts - 1, locked_by = NULL, \
              locked_until_ms = NULL, updated_at_ms = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'")
             .bind(now_ms()).bind(id).bind(worker).execute(p).await?.rows_affected());
@@ -161,7 +161,7 @@ impl Store {
     /// Returns jobs whose lease expired (their worker died) to the pending set.
     pub async fn reap_expired_leases(&self) -> Result<u64, StoreError> {
         let now = now_ms();
-        let n = on_pool!(self, p => sqlx::query(
+        let n = on_write!(self, p => sqlx::query(
             "UPDATE jobs SET status = 'pending', locked_by = NULL, locked_until_ms = NULL, \
              updated_at_ms = $1 WHERE status = 'running' AND locked_until_ms < $1")
             .bind(now).execute(p).await?.rows_affected());
@@ -171,7 +171,7 @@ impl Store {
     /// Revives a dead job: pending now, attempts reset. `false` if it is not dead.
     pub async fn retry_dead_job(&self, id: Uuid) -> Result<bool, StoreError> {
         let now = now_ms();
-        let n = on_pool!(self, p => sqlx::query(
+        let n = on_write!(self, p => sqlx::query(
             "UPDATE jobs SET status = 'pending', attempts = 0, run_at_ms = $1, updated_at_ms = $1, \
              finished_at_ms = NULL WHERE id = $2 AND status = 'dead'")
             .bind(now).bind(id).execute(p).await?.rows_affected());
@@ -212,7 +212,7 @@ impl Store {
 
     /// Deletes finished jobs older than `before_ms` (retention); dead letters are kept.
     pub async fn purge_done_jobs(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let n = on_pool!(self, p => sqlx::query(
+        let n = on_write!(self, p => sqlx::query(
             "DELETE FROM jobs WHERE status = 'done' AND updated_at_ms < $1")
             .bind(before_ms).execute(p).await?.rows_affected());
         Ok(n)

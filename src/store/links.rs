@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{Store, StoreError, Tx, on_pool, on_tx};
+use super::{Store, StoreError, Tx, on_pool, on_tx, on_write};
 
 /// One external link.
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
@@ -84,7 +84,7 @@ impl Store {
         pushed_hash: &str,
     ) -> Result<(), StoreError> {
         let now = Utc::now();
-        on_pool!(self, p => sqlx::query(
+        on_write!(self, p => sqlx::query(
             "INSERT INTO external_links (id, system, instance, external_id, entity_kind, entity_id, \
              last_pushed_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
              ON CONFLICT (system, instance, external_id) DO UPDATE SET last_pushed_hash = excluded.last_pushed_hash, \

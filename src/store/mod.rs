@@ -1,10 +1,13 @@
 //! The canonical store: one enum over a SQLite or a PostgreSQL pool, runtime queries only.
 //!
 //! The same SQL text (with `$n` placeholders) runs on both databases almost everywhere; where the
-//! dialects differ (row locking for the job queue), the module says so. `on_pool!` and `on_tx!`
-//! expand one body twice, once per driver, so each query is written once. SQLite runs in WAL mode
-//! with `synchronous = NORMAL`; the job queue lives in our own `jobs` table in the same database,
-//! so an inbox row and its job are written in one transaction (see `queue/`).
+//! dialects differ (row locking for the job queue), the module says so. `on_pool!`, `on_write!`
+//! and `on_tx!` expand one body twice, once per driver, so each query is written once. SQLite runs
+//! in WAL mode with `synchronous = NORMAL` and one writer connection: writers queue on the pool
+//! (async, in order) instead of spinning in SQLite's busy handler, and readers use their own pool,
+//! which WAL never blocks. The job queue lives in our own `jobs` table in the same database, so an
+//! inbox row and its job are written in one transaction (see `queue/`). Rule for callers: never
+//! hold a transaction across a network call (read from the remote tool first, then write).
 
 mod entities;
 mod inbox;
@@ -52,7 +55,8 @@ impl StoreError {
 /// The two databases the hub runs on.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// Readers, and the single writer.
+    Sqlite { read: SqlitePool, write: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -68,11 +72,21 @@ pub enum Tx {
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool.
+/// Runs a read with `$pool` bound to the concrete (reader) pool.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.db {
-            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Sqlite { read: $pool, .. } => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs a write with `$pool` bound to the concrete writer pool.
+macro_rules! on_write {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite { write: $pool, .. } => $body,
             $crate::store::Db::Postgres($pool) => $body,
         }
     };
@@ -95,6 +109,7 @@ macro_rules! on_tx {
 }
 pub(crate) use on_pool;
 pub(crate) use on_tx;
+pub(crate) use on_write;
 
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
@@ -123,8 +138,13 @@ impl Store {
                 std::fs::create_dir_all(parent)
                     .map_err(|source| StoreError::DataDir { path: parent.display().to_string(), source })?;
             }
-            let pool = SqlitePoolOptions::new().max_connections(max_connections.max(2)).connect_with(opts).await?;
-            Ok(Store { db: Db::Sqlite(pool) })
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(120))
+                .connect_with(opts.clone())
+                .await?;
+            let read = SqlitePoolOptions::new().max_connections(max_connections.max(2)).connect_with(opts).await?;
+            Ok(Store { db: Db::Sqlite { read, write } })
         } else {
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(2))
@@ -143,7 +163,7 @@ impl Store {
     /// Applies the migrations of this database's dialect (our own `_sqlx_migrations` table).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.db {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -152,7 +172,7 @@ impl Store {
     /// Whether every migration this binary knows is applied (for `/readyz`).
     pub async fn migrations_applied(&self) -> Result<bool, StoreError> {
         let (migrator, applied): (sqlx::migrate::Migrator, Vec<i64>) = match &self.db {
-            Db::Sqlite(p) => (
+            Db::Sqlite { read: p, .. } => (
                 sqlx::migrate!("./migrations/sqlite"),
                 sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
                     .fetch_all(p)
@@ -177,20 +197,26 @@ impl Store {
     }
 
     pub fn is_sqlite(&self) -> bool {
-        matches!(self.db, Db::Sqlite(_))
+        matches!(self.db, Db::Sqlite { .. })
     }
 
     /// Begins a transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken up front,
     /// so reads inside it are consistent and it never fails later upgrading a read lock.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.db {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn close(&self) {
-        on_pool!(self, p => p.close().await)
+        match &self.db {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
     }
 }
 
