@@ -177,7 +177,13 @@ async fn run_backend(
     let since = now_ms();
     let started = Instant::now();
     post_all(&url, events, clients, None, 0).await?;
+    let posted = started.elapsed().as_secs_f64();
     let mut lat = wait_processed(&app, since, events).await?;
+    eprintln!(
+        "{backend}: {events} events accepted in {posted:.2} s ({:.0}/s), all stored after {:.2} s",
+        events as f64 / posted,
+        started.elapsed().as_secs_f64()
+    );
     let secs = started.elapsed().as_secs_f64();
     lat.sort_unstable();
     let sustained = IntakeFigures {

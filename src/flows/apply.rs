@@ -11,7 +11,7 @@ use crate::{
     mapping::Mapping,
     queue::JobError,
     reconcile::{self, Decision, Existing, Incoming, LinkState, MappedFields, SourceRef},
-    store::{ChangeSource, EntityRow, Store, Tx},
+    store::{AuditEntry, ChangeSource, EntityRow, Store, Tx},
 };
 
 /// What applying a record did (for metrics and sync reports).
@@ -127,9 +127,9 @@ pub async fn apply_record(
             let id = Uuid::now_v7();
             let (fields_json, sources_json) = (to_json(&fields), to_json(&sources));
             Store::insert_entity(tx, kind, id, &fields_json, &sources_json, &reconcile::content_hash(&fields)).await?;
-            for (field, value) in &fields {
-                Store::append_audit(tx, kind_name, id, field, None, Some(value), &who).await?;
-            }
+            let entries: Vec<_> =
+                fields.iter().map(|(f, v)| AuditEntry { field: f, old: None, new: Some(v) }).collect();
+            Store::append_audit(tx, kind_name, id, &entries, &who).await?;
             Store::append_outbox(tx, &format!("{kind_name}.created"), kind_name, id, "created", &who, &fields_json)
                 .await?;
             Applied::Created(id)
@@ -138,9 +138,11 @@ pub async fn apply_record(
             let (fields_json, sources_json) = (to_json(&fields), to_json(&sources));
             Store::update_entity(tx, kind, entity_id, &fields_json, &sources_json, &reconcile::content_hash(&fields))
                 .await?;
-            for c in &changes {
-                Store::append_audit(tx, kind_name, entity_id, &c.field, c.old.as_ref(), c.new.as_ref(), &who).await?;
-            }
+            let entries: Vec<_> = changes
+                .iter()
+                .map(|c| AuditEntry { field: &c.field, old: c.old.as_ref(), new: c.new.as_ref() })
+                .collect();
+            Store::append_audit(tx, kind_name, entity_id, &entries, &who).await?;
             Store::append_outbox(
                 tx,
                 &format!("{kind_name}.updated"),

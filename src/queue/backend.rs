@@ -33,7 +33,10 @@ pub struct JobSource {
     poll: Duration,
     wake: Arc<Notify>,
     buffer: VecDeque<ClaimedJob>,
-    claiming: Option<BoxFut<Result<Vec<ClaimedJob>, StoreError>>>,
+    /// A claim runs in its own task: a claim future left unpolled (the worker busy, or stopping)
+    /// must not keep a database connection checked out — with SQLite's single writer that would
+    /// block every running job.
+    claiming: Option<tokio::task::JoinHandle<Result<Vec<ClaimedJob>, StoreError>>>,
     waiting: Option<BoxFut<()>>,
     closing: Option<BoxFut<()>>,
 }
@@ -83,6 +86,12 @@ impl JobSource {
     }
 }
 
+fn flatten_join(
+    joined: Result<Result<Vec<ClaimedJob>, StoreError>, tokio::task::JoinError>,
+) -> Result<Vec<ClaimedJob>, StoreError> {
+    joined.unwrap_or_else(|e| Err(StoreError::Task(format!("claim: {e}"))))
+}
+
 impl Backend for JobSource {
     type Task = Task<ClaimedJob>;
     type Error = StoreError;
@@ -101,7 +110,7 @@ impl Backend for JobSource {
                 return Poll::Ready(Some(Ok(Task::new(job))));
             }
             if let Some(fut) = self.claiming.as_mut() {
-                match fut.as_mut().poll(cx) {
+                match Pin::new(fut).poll(cx).map(flatten_join) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(jobs)) => {
                         self.claiming = None;
@@ -129,7 +138,7 @@ impl Backend for JobSource {
             let store = self.store.clone();
             let worker = self.worker_id.clone();
             let (batch, lease) = (self.batch, self.lease_ms);
-            self.claiming = Some(Box::pin(async move { store.claim_jobs(&worker, batch, lease).await }));
+            self.claiming = Some(tokio::spawn(async move { store.claim_jobs(&worker, batch, lease).await }));
         }
     }
 
@@ -137,7 +146,7 @@ impl Backend for JobSource {
     fn poll_close(&mut self, cx: &mut Context<'_>, _: &WorkerContext) -> Poll<Result<(), StoreError>> {
         // A claim in flight has already marked its jobs running: finish it so they are released too.
         if let Some(fut) = self.claiming.as_mut() {
-            match fut.as_mut().poll(cx) {
+            match Pin::new(fut).poll(cx).map(flatten_join) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(jobs)) => self.buffer.extend(jobs),
                 Poll::Ready(Err(e)) => {

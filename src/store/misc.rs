@@ -33,6 +33,14 @@ pub struct AuditRow {
     pub changed_at: DateTime<Utc>,
 }
 
+/// One field's change, for [`Store::append_audit`].
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub field: &'a str,
+    pub old: Option<&'a Value>,
+    pub new: Option<&'a Value>,
+}
+
 /// Who made a change.
 #[derive(Debug, Clone)]
 pub struct ChangeSource<'a> {
@@ -75,20 +83,28 @@ impl Store {
         Ok(())
     }
 
+    /// Appends the audit rows of one change in a single statement.
     pub async fn append_audit(
         tx: &mut Tx,
         kind: &str,
         entity_id: Uuid,
-        field: &str,
-        old: Option<&Value>,
-        new: Option<&Value>,
+        entries: &[AuditEntry<'_>],
         source: &ChangeSource<'_>,
     ) -> Result<(), StoreError> {
-        on_tx!(tx, c => sqlx::query(
-            "INSERT INTO audit (entity_kind, entity_id, field, old_value, new_value, source_system, source_instance, changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(kind).bind(entity_id).bind(field).bind(old.map(Json)).bind(new.map(Json))
-            .bind(source.system).bind(source.instance).bind(Utc::now()).execute(c).await?.rows_affected());
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        on_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO audit (entity_kind, entity_id, field, old_value, new_value, source_system, source_instance, changed_at) ",
+            );
+            q.push_values(entries, |mut row, e| {
+                row.push_bind(kind).push_bind(entity_id).push_bind(e.field).push_bind(e.old.map(Json))
+                    .push_bind(e.new.map(Json)).push_bind(source.system).push_bind(source.instance).push_bind(now);
+            });
+            q.build().execute(c).await?.rows_affected()
+        });
         Ok(())
     }
 

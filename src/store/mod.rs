@@ -27,7 +27,7 @@ pub use entities::{EntityRow, entity_table};
 pub use inbox::{InboxInsert, InboxRow};
 pub use jobs::{ClaimedJob, JobRow, NewJob};
 pub use links::LinkRow;
-pub use misc::{AuditRow, ChangeSource, OutboxRow};
+pub use misc::{AuditEntry, AuditRow, ChangeSource, OutboxRow};
 
 /// A store failure. Every variant is a server-side problem (HTTP 500), never the client's fault.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,8 @@ pub enum StoreError {
     DataDir { path: String, source: std::io::Error },
     #[error("stored data is not what the hub wrote: {0}")]
     Corrupt(String),
+    #[error("a database task stopped: {0}")]
+    Task(String),
 }
 
 impl StoreError {
@@ -56,7 +58,10 @@ impl StoreError {
 #[derive(Clone, Debug)]
 pub enum Db {
     /// Readers, and the single writer.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
