@@ -60,23 +60,10 @@ async fn sigterm_stops_intake_and_lets_running_jobs_finish() {
     let toml = hub::bench::bench_config_toml(&db.url, &db.dir, "").unwrap();
     let config_path = db.dir.join("hub.toml");
     std::fs::write(&config_path, &toml).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = hub()
-        .args(["--config", config_path.to_str().unwrap(), "serve"])
-        .env("HUB_HTTP__BIND", format!("127.0.0.1:{port}"))
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut child, base) = spawn_hub_process(&config_path, &[]).await;
     let client = reqwest::Client::new();
-    eventually("the hub answers", || async { client.get(format!("{base}/healthz")).send().await.is_ok() }).await;
-    let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(SECRET).unwrap();
     for n in 0..40 {
-        let (_, headers, body) = hub::bench::signed_member_event(n, &secret);
-        let mut req = client.post(format!("{base}/hooks/members_form")).body(body);
-        for (k, v) in headers {
-            req = req.header(k, v);
-        }
-        assert_eq!(req.send().await.unwrap().status(), 202);
+        assert_eq!(post_member_to(&client, &base, n).await, 202);
     }
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());

@@ -29,13 +29,7 @@ async fn two_hubs_on_one_database_run_each_job_once() {
         assert_eq!(status, 202);
         posted += 1;
         // Half of the events go through the sibling's intake.
-        let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(SECRET).unwrap();
-        let (_, headers, body) = hub::bench::signed_member_event(1000 + n, &secret);
-        let mut req = hub.client.post(sibling.url("/hooks/members_form")).body(body);
-        for (k, v) in headers {
-            req = req.header(k, v);
-        }
-        assert_eq!(req.send().await.unwrap().status(), 202);
+        assert_eq!(post_member_to(&hub.client, &sibling.url(""), 1000 + n).await, 202);
         posted += 1;
     }
     eventually("every event processed", || async {
@@ -90,28 +84,12 @@ async fn a_killed_hub_process_loses_no_event_and_duplicates_no_effect() {
     let toml = hub::bench::bench_config_toml(&db.url, &db.dir, "").unwrap();
     let config_path = db.dir.join("hub.toml");
     std::fs::write(&config_path, &toml).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     // The real binary, killed with SIGKILL while it works: nothing finishes, leases stay behind.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hub"))
-        .args(["--config", config_path.to_str().unwrap(), "serve"])
-        .env("HUB_HTTP__BIND", format!("127.0.0.1:{port}"))
-        .env("HUB_QUEUE__LEASE_SECS", "2")
-        .env("HUB_QUEUE__CONCURRENCY", "1")
-        .env("HUB_LOG", "warn")
-        .spawn()
-        .expect("hub binary starts");
+    let (mut child, base) =
+        spawn_hub_process(&config_path, &[("HUB_QUEUE__LEASE_SECS", "2"), ("HUB_QUEUE__CONCURRENCY", "1")]).await;
     let client = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    eventually("the hub process answers", || async { client.get(format!("{base}/healthz")).send().await.is_ok() })
-        .await;
-    let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(SECRET).unwrap();
     for n in 0..60 {
-        let (_, headers, body) = hub::bench::signed_member_event(n, &secret);
-        let mut req = client.post(format!("{base}/hooks/members_form")).body(body);
-        for (k, v) in headers {
-            req = req.header(k, v);
-        }
-        assert_eq!(req.send().await.unwrap().status(), 202);
+        assert_eq!(post_member_to(&client, &base, n).await, 202);
     }
     child.kill().unwrap();
     child.wait().unwrap();

@@ -115,6 +115,36 @@ impl TestHub {
     }
 }
 
+/// Posts signed member event `n` to the hub at `base` (e.g. `http://127.0.0.1:PORT`); its status.
+pub async fn post_member_to(client: &reqwest::Client, base: &str, n: usize) -> u16 {
+    let secret = WebhookSecret::parse(SECRET).unwrap();
+    let (_, headers, body) = signed_member_event(n, &secret);
+    let mut req = client.post(format!("{base}/hooks/members_form")).body(body);
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    req.send().await.expect("request").status().as_u16()
+}
+
+/// A `hub serve` child process on a free port; returns it with its base URL once it answers.
+pub async fn spawn_hub_process(config_path: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hub"));
+    cmd.args(["--config", config_path.to_str().unwrap(), "serve"])
+        .env_remove("HUB_TEST_DATABASE_URL")
+        .env("HUB_LOG", "warn")
+        .env("HUB_HTTP__BIND", format!("127.0.0.1:{port}"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("the hub binary starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    eventually("the hub process answers", || async { client.get(format!("{base}/healthz")).send().await.is_ok() })
+        .await;
+    (child, base)
+}
+
 /// Polls `check` until it is true or 20 s pass.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
