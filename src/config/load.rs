@@ -78,6 +78,14 @@ fn merge_into(into: &mut Dict, from: Dict) {
     }
 }
 
+/// Keys whose values are secrets.
+fn is_secret_key(key: &str) -> bool {
+    key == "admin.token"
+        || key == "database.url"
+        || (key.starts_with("connectors.")
+            && (key.ends_with(".secret") || key.ends_with("_secret") || key.ends_with("token")))
+}
+
 fn describe(err: &figment::Error) -> String {
     match &err.metadata {
         Some(md) => match &md.source {
@@ -95,10 +103,15 @@ pub(crate) fn from_figment(figment: Figment, file_label: &[String]) -> Result<Co
         Err(err) => {
             let problems = err
                 .into_iter()
-                .map(|e| Problem {
-                    source: describe(&e),
-                    key: if e.path.is_empty() { "(top level)".into() } else { e.path.join(".") },
-                    reason: e.kind.to_string(),
+                .map(|e| {
+                    let key = if e.path.is_empty() { "(top level)".into() } else { e.path.join(".") };
+                    // Serde's messages quote the offending value: never for a secret.
+                    let reason = if is_secret_key(&key) {
+                        "invalid value (not shown: this key holds a secret)".into()
+                    } else {
+                        e.kind.to_string()
+                    };
+                    Problem { source: describe(&e), key, reason }
                 })
                 .collect();
             Err(ConfigError { problems })

@@ -136,3 +136,9 @@ fn missing_explicit_file_is_an_error() {
     let err = load_with_env(Some(std::path::Path::new("/nonexistent/hub.toml")), &[]).unwrap_err().to_string();
     assert!(err.contains("/nonexistent/hub.toml") && err.contains("no such file"), "{err}");
 }
+
+#[test]
+fn a_malformed_secret_is_never_quoted_in_errors() {
+    let err = Config::from_toml_str("[admin]\ntoken = 987654321987654321\n").unwrap_err().to_string();
+    assert!(err.contains("admin.token") && !err.contains("987654321987654321"), "{err}");
+}

@@ -30,9 +30,9 @@ pub struct Flows {
 
 #[async_trait]
 impl JobHandler for Flows {
-    async fn handle(&self, spec: JobSpec, _attempt: u32) -> Result<(), JobError> {
+    async fn handle(&self, spec: JobSpec, attempt: u32) -> Result<(), JobError> {
         match spec {
-            JobSpec::ProcessInbound { inbox_id } => self.process_inbound(inbox_id).await,
+            JobSpec::ProcessInbound { inbox_id } => self.process_inbound(inbox_id, attempt).await,
             JobSpec::SyncStream { instance, stream, full } => {
                 let report =
                     sync::sync_stream(self, &instance, &stream, full, sync::PAGES_PER_JOB, &mut |_| {}).await?;
@@ -49,8 +49,9 @@ impl JobHandler for Flows {
 impl Flows {
     /// Processes one inbox event: the connector gives the authoritative records (reading them back
     /// from its API when its webhooks are only hints), each is applied, and the event is marked
-    /// processed in the same transaction. A processed event is skipped.
-    pub async fn process_inbound(&self, inbox_id: Uuid) -> Result<(), JobError> {
+    /// processed in the same transaction. A processed event is skipped. An event whose job fails
+    /// for good (a permanent error, or the last attempt) is marked failed with the reason.
+    pub async fn process_inbound(&self, inbox_id: Uuid, attempt: u32) -> Result<(), JobError> {
         let row = self
             .store
             .get_inbox(inbox_id)
@@ -61,7 +62,7 @@ impl Flows {
         }
         let result = self.apply_inbound(&row).await;
         if let Err(e) = &result
-            && !e.retryable
+            && (!e.retryable || attempt >= self.queue.max_attempts())
         {
             self.store.mark_inbox_failed(inbox_id, &e.message).await?;
         }
