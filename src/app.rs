@@ -59,6 +59,7 @@ impl App {
         let connections = config.database.max_connections.max(config.queue.concurrency as u32 + 4);
         let store = Store::connect(&config.database_url(), connections).await?;
         store.migrate().await?;
+        crate::webhooks::endpoints::sync_config(&store, &config.webhooks).await?;
         let queue = QueueHandle::new(store.clone(), config.queue.max_attempts);
         Ok(App { config: Arc::new(config), store, registry, mappings, queue })
     }
@@ -97,6 +98,10 @@ impl App {
             admin_token: self.config.admin.token.clone(),
             body_limit: self.config.http.body_limit_bytes,
             trusted_proxies: Arc::new(self.config.http.trusted_proxies.clone()),
+            webhook_policy: Arc::new(crate::webhooks::guard::AddressPolicy::new(
+                self.config.webhooks.allow_networks.clone(),
+            )),
+            rotation_overlap_secs: self.config.webhooks.rotation_overlap_secs,
         }
     }
 
@@ -127,6 +132,10 @@ impl App {
                 .await
         });
         let scheduler = tokio::spawn(queue::run_scheduler(self.schedules(), self.queue.clone()));
+        let dispatcher = self.config.webhooks.enabled.then(|| {
+            let settings = crate::webhooks::dispatch::DispatchSettings::from_config(&self.config.webhooks);
+            tokio::spawn(crate::webhooks::dispatch::run(self.store.clone(), settings, shutdown.clone()))
+        });
         let workers = queue::run_workers(
             self.store.clone(),
             self.queue.clone(),
@@ -138,6 +147,13 @@ impl App {
         scheduler.abort();
         if let Err(e) = workers {
             tracing::error!(error = %e, "workers stopped with an error");
+        }
+        if let Some(dispatcher) = dispatcher {
+            match dispatcher.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "webhook dispatcher stopped with an error"),
+                Err(e) => tracing::error!(error = %e, "webhook dispatcher panicked"),
+                Ok(Ok(())) => {}
+            }
         }
         let served = server.await.map_err(|e| AppError::Serve(std::io::Error::other(e)))?;
         self.store.close().await;

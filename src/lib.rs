@@ -15,3 +15,4 @@ pub mod reconcile;
 pub mod registry;
 pub mod store;
 pub mod testing;
+pub mod webhooks;

@@ -42,7 +42,7 @@ async fn signed_event_becomes_a_person_with_link_audit_and_outbox() {
     assert!(audit.iter().any(|a| a["field"] == "email" && a["source_instance"] == "members_form"));
     let outbox = hub.store().outbox_after(0, 10).await.unwrap();
     assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].event_type, "person.created");
+    assert_eq!(outbox[0].event_type, "member.created");
     hub.shutdown().await;
 }
 

@@ -82,7 +82,7 @@ fn merge_into(into: &mut Dict, from: Dict) {
 fn is_secret_key(key: &str) -> bool {
     key == "admin.token"
         || key == "database.url"
-        || (key.starts_with("connectors.")
+        || ((key.starts_with("connectors.") || key.starts_with("webhooks."))
             && (key.ends_with(".secret") || key.ends_with("_secret") || key.ends_with("token")))
 }
 

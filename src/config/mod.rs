@@ -5,6 +5,7 @@
 
 mod connectors;
 mod load;
+mod webhooks;
 
 use std::{
     collections::BTreeMap,
@@ -17,6 +18,7 @@ use serde::Deserialize;
 
 pub use connectors::{ConnectorConfig, KNOWN_KINDS, WebhookConnectorConfig};
 pub use load::{ConfigError, Problem, load, load_with_env};
+pub use webhooks::{EndpointConfig, WebhooksConfig};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +32,8 @@ pub struct Config {
     pub queue: QueueConfig,
     pub log: LogConfig,
     pub mappings: MappingsConfig,
+    /// Outbound webhooks: delivery settings and endpoints.
+    pub webhooks: WebhooksConfig,
     /// Connector instances by name: `[connectors.NAME] kind = "..."`.
     pub connectors: BTreeMap<String, ConnectorConfig>,
 }
@@ -44,6 +48,7 @@ impl Default for Config {
             queue: QueueConfig::default(),
             log: LogConfig::default(),
             mappings: MappingsConfig::default(),
+            webhooks: WebhooksConfig::default(),
             connectors: BTreeMap::new(),
         }
     }
@@ -212,6 +217,9 @@ impl Config {
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             bad("log.level", format!("`{}` is not a valid log filter", self.log.level));
+        }
+        for (key, why) in self.webhooks.validate() {
+            bad(&format!("webhooks.{key}"), why);
         }
         for (name, table) in &self.connectors {
             if !connectors::valid_instance_name(name) {

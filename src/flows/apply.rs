@@ -12,6 +12,7 @@ use crate::{
     queue::JobError,
     reconcile::{self, Decision, Existing, Incoming, LinkState, MappedFields, SourceRef},
     store::{AuditEntry, ChangeSource, EntityRow, Store, Tx},
+    webhooks,
 };
 
 /// What applying a record did (for metrics and sync reports).
@@ -106,6 +107,8 @@ pub async fn apply_record(
     let decision = reconcile::decide(&incoming, &hash, link.as_ref(), existing.as_ref(), &authority);
     let who = ChangeSource { system, instance };
     let kind_name = kind.as_str();
+    let old_json = existing.as_ref().map(|e| to_json(&e.fields));
+    let public = |op: &str, new: Option<&Value>| webhooks::catalogue::public_type(kind_name, op, old_json.as_ref(), new);
     let applied = match decision {
         Decision::Echo => return Ok(Applied::Echo),
         Decision::Ignore => return Ok(Applied::Ignored),
@@ -130,8 +133,8 @@ pub async fn apply_record(
             let entries: Vec<_> =
                 fields.iter().map(|(f, v)| AuditEntry { field: f, old: None, new: Some(v) }).collect();
             Store::append_audit(tx, kind_name, id, &entries, &who).await?;
-            Store::append_outbox(tx, &format!("{kind_name}.created"), kind_name, id, "created", &who, &fields_json)
-                .await?;
+            let event_type = public("created", Some(&fields_json));
+            Store::append_outbox(tx, &event_type, kind_name, id, "created", &who, &fields_json).await?;
             Applied::Created(id)
         }
         Decision::Update { entity_id, fields, sources, changes } => {
@@ -145,7 +148,7 @@ pub async fn apply_record(
             Store::append_audit(tx, kind_name, entity_id, &entries, &who).await?;
             Store::append_outbox(
                 tx,
-                &format!("{kind_name}.updated"),
+                &public("updated", Some(&fields_json)),
                 kind_name,
                 entity_id,
                 "updated",
@@ -159,7 +162,7 @@ pub async fn apply_record(
             Store::delete_entity(tx, kind, entity_id).await?;
             Store::append_outbox(
                 tx,
-                &format!("{kind_name}.deleted"),
+                &public("deleted", None),
                 kind_name,
                 entity_id,
                 "deleted",

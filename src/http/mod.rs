@@ -5,6 +5,7 @@ mod health;
 mod hooks;
 pub mod metrics;
 mod openapi;
+mod webhooks;
 
 use std::{net::IpAddr, sync::Arc};
 
@@ -29,6 +30,10 @@ pub struct AppState {
     pub admin_token: Option<SecretString>,
     pub body_limit: usize,
     pub trusted_proxies: Arc<Vec<IpAddr>>,
+    /// Which targets webhook endpoints may have.
+    pub webhook_policy: Arc<crate::webhooks::guard::AddressPolicy>,
+    /// How long a rotated-out endpoint secret keeps signing.
+    pub rotation_overlap_secs: u64,
 }
 
 /// The whole router.
@@ -44,6 +49,19 @@ pub fn router(state: AppState) -> Router {
         .route("/connectors", get(admin::list_connectors))
         .route("/connectors/{instance}/check", get(admin::check_connector))
         .route("/connectors/{instance}/sync", post(admin::trigger_sync))
+        .route("/webhook-event-types", get(webhooks::event_types))
+        .route("/webhook-endpoints", get(webhooks::list_endpoints).post(webhooks::create_endpoint))
+        .route(
+            "/webhook-endpoints/{id}",
+            get(webhooks::get_endpoint).patch(webhooks::update_endpoint).delete(webhooks::delete_endpoint),
+        )
+        .route("/webhook-endpoints/{id}/disable", post(webhooks::disable_endpoint))
+        .route("/webhook-endpoints/{id}/enable", post(webhooks::enable_endpoint))
+        .route("/webhook-endpoints/{id}/rotate-secret", post(webhooks::rotate_secret))
+        .route("/webhook-endpoints/{id}/attempts", get(webhooks::endpoint_attempts))
+        .route("/webhook-messages/{id}", get(webhooks::get_message))
+        .route("/webhook-messages/{id}/replay", post(webhooks::replay_message))
+        .route("/webhook-replays", post(webhooks::replay_since))
         .route_layer(middleware::from_fn_with_state(state.clone(), admin::require_token))
         .route("/openapi.json", get(openapi::document));
     Router::new()

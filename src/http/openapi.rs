@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::admin;
+use super::{admin, webhooks};
 
 struct BearerAuth;
 
@@ -22,13 +22,20 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors. Every route needs `Authorization: Bearer <admin.token>`; errors are `{code, detail}`."),
+    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors, outbound webhook endpoints, messages and attempts. Every route needs `Authorization: Bearer <admin.token>`; errors are `{code, detail}`."),
     paths(
         admin::list_jobs, admin::get_job, admin::dead_letters, admin::retry_dead,
         admin::list_entities, admin::get_entity, admin::list_connectors, admin::check_connector,
-        admin::trigger_sync
+        admin::trigger_sync,
+        webhooks::event_types, webhooks::create_endpoint, webhooks::list_endpoints, webhooks::get_endpoint,
+        webhooks::update_endpoint, webhooks::disable_endpoint, webhooks::enable_endpoint, webhooks::delete_endpoint,
+        webhooks::rotate_secret, webhooks::endpoint_attempts, webhooks::get_message, webhooks::replay_message,
+        webhooks::replay_since
     ),
-    components(schemas(admin::SyncRequest)),
+    components(schemas(
+        admin::SyncRequest, webhooks::CreateEndpoint, webhooks::UpdateEndpoint, webhooks::ReplayTarget,
+        webhooks::ReplaySince, crate::webhooks::endpoints::EndpointView, crate::webhooks::replay::ReplayReport
+    )),
     modifiers(&BearerAuth)
 )]
 pub struct AdminApi;

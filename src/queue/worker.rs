@@ -95,7 +95,12 @@ impl WorkerCtx {
                 metrics::counter!("hub_jobs_total", "kind" => job.kind.clone(), "outcome" => outcome).increment(1);
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt, class = %err.class, retry_in_ms = next.map(|d| d.as_millis() as u64), error = %err, "job failed");
                 let retry_at = next.map(|d| now_ms() + d.as_millis() as i64);
-                self.store.fail_job(job.id, &self.worker_id, &err.message, &err.class, retry_at).await
+                // Operators hear about work that failed for good (`sync.failed`), benchmarks' no-ops aside.
+                let event = (job.kind != "noop").then(|| {
+                    serde_json::json!({"job_id": job.id, "kind": job.kind, "job": job.payload.0, "attempts": attempt,
+                        "error": err.message, "class": err.class})
+                });
+                self.store.fail_job(job.id, &self.worker_id, &err.message, &err.class, retry_at, event.as_ref()).await
             }
         };
         metrics::histogram!("hub_job_duration_seconds", "kind" => job.kind.clone()).record(elapsed);

@@ -126,7 +126,9 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failure: back to pending at `retry_at_ms`, or dead (a dead letter) when `None`.
+    /// Records a failure: back to pending at `retry_at_ms`, or dead (a dead letter) when `None`;
+    /// a job that dies with `dead_event` set appends that `sync.failed` event in the same transaction.
+    #[allow(clippy::too_many_arguments)]
     pub async fn fail_job(
         &self,
         id: Uuid,
@@ -134,19 +136,27 @@ impl Store {
         error: &str,
         class: &str,
         retry_at_ms: Option<i64>,
+        dead_event: Option<&Value>,
     ) -> Result<(), StoreError> {
         let now = now_ms();
         let (status, run_at, finished) = match retry_at_ms {
             Some(at) => ("pending", at, None),
             None => ("dead", now, Some(now)),
         };
-        on_write!(self, p => sqlx::query(
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE jobs SET status = $1, run_at_ms = $2, last_error = $3, last_error_class = $4, \
              locked_by = NULL, locked_until_ms = NULL, updated_at_ms = $5, finished_at_ms = $6 \
              WHERE id = $7 AND locked_by = $8")
             .bind(status).bind(run_at).bind(error).bind(class).bind(now).bind(finished)
-            .bind(id).bind(worker).execute(p).await?.rows_affected());
-        Ok(())
+            .bind(id).bind(worker).execute(c).await?.rows_affected());
+        if n == 1
+            && retry_at_ms.is_none()
+            && let Some(data) = dead_event
+        {
+            Store::append_operator_event_in(&mut tx, "sync.failed", "sync", id, data).await?;
+        }
+        tx.commit().await
     }
 
     /// Puts claimed-but-unstarted jobs back (graceful shutdown), without counting an attempt.

@@ -14,6 +14,8 @@ mod inbox;
 mod jobs;
 mod links;
 mod misc;
+mod webhook_deliveries;
+mod webhook_endpoints;
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -28,6 +30,10 @@ pub use inbox::{InboxInsert, InboxRow};
 pub use jobs::{ClaimedJob, JobRow, NewJob};
 pub use links::LinkRow;
 pub use misc::{AuditEntry, AuditRow, ChangeSource, OutboxRow};
+pub use webhook_deliveries::{
+    AttemptRow, ClaimedDelivery, DeliveryOutcome, DeliveryRow, MessageRow, NewAttempt, NewMessage,
+};
+pub use webhook_endpoints::{EndpointPatch, EndpointRow, NewEndpoint};
 
 /// A store failure. Every variant is a server-side problem (HTTP 500), never the client's fault.
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,6 @@
-//! The command line (clap): serve, migrate, config check, check, sync, jobs, bench.
+//! The command line (clap): serve, migrate, config check, check, sync, jobs, webhooks, bench.
+
+mod webhooks;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -49,6 +51,11 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         action: JobsAction,
+    },
+    /// Outbound webhooks: endpoints, attempts, replays
+    Webhooks {
+        #[command(subcommand)]
+        action: webhooks::WebhooksAction,
     },
     /// Benchmarks (release build recommended)
     Bench {
@@ -115,6 +122,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check => check(config).await,
         Command::Sync { instance, stream, full } => sync_now(config, &instance, stream, full).await,
         Command::Jobs { action } => jobs(config, action).await,
+        Command::Webhooks { action } => webhooks::run(config, action).await,
         Command::Config { .. } | Command::Bench { .. } => unreachable!("handled above"),
     }
 }

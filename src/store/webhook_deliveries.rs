@@ -1,0 +1,398 @@
+//! Outbound webhook messages (one per outbox change, body fixed once so every retry signs the same
+//! bytes), deliveries (one per endpoint and message: the dispatch queue) and the attempt log.
+//!
+//! Order: a delivery is claimable only when no earlier delivery (by outbox seq) for the same
+//! endpoint and entity is still pending, so an update never overtakes its create. Changes to one
+//! entity get outbox seqs in commit order (each holds the entity's row), and fan-out runs one
+//! batch at a time (an advisory lock on PostgreSQL, the single writer on SQLite), so that order holds
+//! across processes. Claims lease rows like the job queue; PostgreSQL claims `FOR UPDATE SKIP LOCKED`.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use super::{Db, OutboxRow, Store, StoreError, Tx, now_ms, on_pool, on_tx};
+
+/// A message to insert.
+pub struct NewMessage {
+    pub outbox_seq: i64,
+    pub id: String,
+    pub event_type: String,
+    pub entity_key: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored message (API view: the body as JSON).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct MessageRow {
+    pub outbox_seq: i64,
+    pub id: String,
+    pub event_type: String,
+    pub entity_key: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery a dispatcher took, with what it needs to send it.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    pub message_seq: i64,
+    /// Attempts before this one.
+    pub attempts: i64,
+    pub message_id: String,
+    pub body: String,
+}
+
+/// One delivery's state (API view).
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub endpoint_id: Uuid,
+    pub message_seq: i64,
+    pub entity_key: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at_ms: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at_ms: Option<i64>,
+}
+
+/// One logged attempt.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub delivery_id: i64,
+    pub endpoint_id: Uuid,
+    pub message_id: String,
+    pub attempt: i64,
+    pub attempted_at: DateTime<Utc>,
+    pub ok: bool,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub response_excerpt: Option<String>,
+    pub error: Option<String>,
+}
+
+/// An attempt to log.
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    pub delivery_id: i64,
+    pub endpoint_id: Uuid,
+    pub message_id: String,
+    pub attempt: i64,
+    pub attempted_at: DateTime<Utc>,
+    pub ok: bool,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub response_excerpt: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What becomes of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Delivered,
+    RetryAt(i64),
+    /// The retry schedule is exhausted (or the endpoint refuses for good).
+    GaveUp,
+}
+
+const CLAIM_SQLITE: &str = "UPDATE webhook_deliveries SET lease_until_ms = $1 WHERE id IN (\
+     SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $2 AND d.status = 'pending' \
+     AND d.next_attempt_at_ms <= $3 AND (d.lease_until_ms IS NULL OR d.lease_until_ms < $3) \
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
+     AND e.entity_key = d.entity_key AND e.status = 'pending' AND e.message_seq < d.message_seq) \
+     ORDER BY d.message_seq LIMIT $4) RETURNING id, message_seq, attempts";
+
+const CLAIM_POSTGRES: &str = "UPDATE webhook_deliveries SET lease_until_ms = $1 WHERE id IN (\
+     SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $2 AND d.status = 'pending' \
+     AND d.next_attempt_at_ms <= $3 AND (d.lease_until_ms IS NULL OR d.lease_until_ms < $3) \
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
+     AND e.entity_key = d.entity_key AND e.status = 'pending' AND e.message_seq < d.message_seq) \
+     ORDER BY d.message_seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, message_seq, attempts";
+
+const OUTBOX_COLUMNS: &str =
+    "seq, id, event_type, entity_kind, entity_id, op, source_system, source_instance, payload, created_at";
+
+impl Store {
+    /// Serialises fan-out across processes (PostgreSQL advisory lock, released at commit).
+    pub async fn lock_fanout_in(tx: &mut Tx) -> Result<(), StoreError> {
+        if let Tx::Postgres(t) = tx {
+            sqlx::query("SELECT pg_advisory_xact_lock(7301001)").execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+
+    /// Outbox rows not yet turned into messages, oldest first.
+    pub async fn unfanned_outbox_in(tx: &mut Tx, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE fanned_out = FALSE ORDER BY seq LIMIT $1");
+        let rows =
+            on_tx!(tx, c => sqlx::query_as::<_, OutboxRow>(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(c).await?);
+        Ok(rows)
+    }
+
+    /// `(entity_id, system, instance, external_id)` of every link of these entities.
+    pub async fn links_of_entities_in(
+        tx: &mut Tx,
+        ids: &[Uuid],
+    ) -> Result<Vec<(Uuid, String, String, String)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let rows = on_tx!(tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT entity_id, system, instance, external_id FROM external_links WHERE entity_id IN (");
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            q.push(") ORDER BY system, instance, external_id");
+            q.build_query_as::<(Uuid, String, String, String)>().fetch_all(c).await?
+        });
+        Ok(rows)
+    }
+
+    /// Inserts messages, their deliveries (`(message outbox_seq, endpoint)`) and marks the outbox rows done.
+    pub async fn insert_fanout_in(
+        tx: &mut Tx,
+        messages: &[NewMessage],
+        deliveries: &[(i64, String, Uuid)],
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        for chunk in messages.chunks(500) {
+            on_tx!(tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO webhook_messages (outbox_seq, id, event_type, entity_key, body, created_at, created_at_ms) ");
+                q.push_values(chunk, |mut row, m| {
+                    row.push_bind(m.outbox_seq).push_bind(&m.id).push_bind(&m.event_type).push_bind(&m.entity_key)
+                        .push_bind(&m.body).push_bind(m.created_at).push_bind(m.created_at.timestamp_millis());
+                });
+                q.push(" ON CONFLICT (outbox_seq) DO NOTHING");
+                q.build().execute(c).await?.rows_affected()
+            });
+            on_tx!(tx, c => {
+                let mut q = sqlx::QueryBuilder::new("UPDATE outbox SET fanned_out = TRUE WHERE seq IN (");
+                let mut sep = q.separated(", ");
+                for m in chunk {
+                    sep.push_bind(m.outbox_seq);
+                }
+                q.push(")");
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        for chunk in deliveries.chunks(500) {
+            on_tx!(tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO webhook_deliveries (endpoint_id, message_seq, entity_key, status, attempts, \
+                     next_attempt_at_ms, created_at_ms) ");
+                q.push_values(chunk, |mut row, (seq, key, endpoint)| {
+                    row.push_bind(*endpoint).push_bind(*seq).push_bind(key).push_bind("pending").push_bind(0i64)
+                        .push_bind(now).push_bind(now);
+                });
+                q.push(" ON CONFLICT (endpoint_id, message_seq) DO NOTHING");
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
+    /// Takes up to `limit` due deliveries of one endpoint, each the oldest pending one of its entity.
+    pub async fn claim_deliveries(
+        &self,
+        endpoint_id: Uuid,
+        limit: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let now = now_ms();
+        let claimed: Vec<(i64, i64, i64)> = match &self.db {
+            Db::Sqlite { write: p, .. } => {
+                sqlx::query_as(CLAIM_SQLITE).bind(now + lease_ms).bind(endpoint_id).bind(now).bind(limit).fetch_all(p).await?
+            }
+            Db::Postgres(p) => {
+                sqlx::query_as(CLAIM_POSTGRES).bind(now + lease_ms).bind(endpoint_id).bind(now).bind(limit).fetch_all(p).await?
+            }
+        };
+        if claimed.is_empty() {
+            return Ok(vec![]);
+        }
+        let bodies: Vec<(i64, String, String)> = on_pool!(self, p => {
+            let mut q = sqlx::QueryBuilder::new("SELECT outbox_seq, id, body FROM webhook_messages WHERE outbox_seq IN (");
+            let mut sep = q.separated(", ");
+            for (_, seq, _) in &claimed {
+                sep.push_bind(*seq);
+            }
+            q.push(")");
+            q.build_query_as().fetch_all(p).await?
+        });
+        let by_seq: std::collections::HashMap<i64, (String, String)> =
+            bodies.into_iter().map(|(seq, id, body)| (seq, (id, body))).collect();
+        let mut out: Vec<ClaimedDelivery> = claimed
+            .into_iter()
+            .filter_map(|(id, seq, attempts)| {
+                let (message_id, body) = by_seq.get(&seq)?.clone();
+                Some(ClaimedDelivery { id, message_seq: seq, attempts, message_id, body })
+            })
+            .collect();
+        out.sort_by_key(|d| d.message_seq);
+        Ok(out)
+    }
+
+    /// Logs attempts and moves their deliveries on, in the caller's transaction.
+    pub async fn record_attempts_in(
+        tx: &mut Tx,
+        results: &[(NewAttempt, DeliveryOutcome)],
+    ) -> Result<(), StoreError> {
+        for chunk in results.chunks(400) {
+            on_tx!(tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO webhook_attempts (delivery_id, endpoint_id, message_id, attempt, attempted_at, ok, \
+                     status_code, latency_ms, response_excerpt, error) ");
+                q.push_values(chunk, |mut row, (a, _)| {
+                    row.push_bind(a.delivery_id).push_bind(a.endpoint_id).push_bind(&a.message_id).push_bind(a.attempt)
+                        .push_bind(a.attempted_at).push_bind(a.ok).push_bind(a.status_code).push_bind(a.latency_ms)
+                        .push_bind(&a.response_excerpt).push_bind(&a.error);
+                });
+                q.build().execute(c).await?.rows_affected()
+            });
+            let delivered: Vec<i64> = chunk
+                .iter()
+                .filter(|(_, o)| *o == DeliveryOutcome::Delivered)
+                .map(|(a, _)| a.delivery_id)
+                .collect();
+            if !delivered.is_empty() {
+                let now = now_ms();
+                on_tx!(tx, c => {
+                    let mut q = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, lease_until_ms = NULL, last_status = 200, last_error = NULL, delivered_at_ms = ");
+                    q.push_bind(now).push(" WHERE status = 'pending' AND id IN (");
+                    let mut sep = q.separated(", ");
+                    for id in &delivered {
+                        sep.push_bind(*id);
+                    }
+                    q.push(")");
+                    q.build().execute(c).await?.rows_affected()
+                });
+            }
+            for (a, outcome) in chunk {
+                let (status, next) = match outcome {
+                    DeliveryOutcome::Delivered => continue,
+                    DeliveryOutcome::RetryAt(at) => ("pending", *at),
+                    DeliveryOutcome::GaveUp => ("failed", now_ms()),
+                };
+                let error = a.error.clone().or_else(|| a.status_code.map(|s| format!("HTTP {s}")));
+                on_tx!(tx, c => sqlx::query(
+                    "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at_ms = $2, \
+                     lease_until_ms = NULL, last_status = $3, last_error = $4 WHERE id = $5 AND status = 'pending'")
+                    .bind(status).bind(next).bind(a.status_code).bind(error).bind(a.delivery_id)
+                    .execute(c).await?.rows_affected());
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets deliveries back to pending now (replay), creating them for endpoints that had none.
+    /// A delivery in flight keeps its lease, so it is never sent twice at once.
+    pub async fn replay_deliveries(&self, pairs: &[(i64, String, Uuid)]) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let mut n = 0;
+        let mut tx = self.begin().await?;
+        for chunk in pairs.chunks(500) {
+            n += on_tx!(&mut tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO webhook_deliveries (endpoint_id, message_seq, entity_key, status, attempts, \
+                     next_attempt_at_ms, created_at_ms) ");
+                q.push_values(chunk, |mut row, (seq, key, endpoint)| {
+                    row.push_bind(*endpoint).push_bind(*seq).push_bind(key).push_bind("pending").push_bind(0i64)
+                        .push_bind(now).push_bind(now);
+                });
+                q.push(" ON CONFLICT (endpoint_id, message_seq) DO UPDATE SET status = 'pending', attempts = 0, \
+                         next_attempt_at_ms = excluded.next_attempt_at_ms, delivered_at_ms = NULL");
+                q.build().execute(c).await?.rows_affected()
+            });
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub async fn get_message(&self, id: &str) -> Result<Option<MessageRow>, StoreError> {
+        let row = on_pool!(self, p => sqlx::query_as::<_, MessageRow>(
+            "SELECT outbox_seq, id, event_type, entity_key, body, created_at FROM webhook_messages WHERE id = $1")
+            .bind(id).fetch_optional(p).await?);
+        Ok(row)
+    }
+
+    /// Messages created at or after `since_ms` with an outbox seq above `after_seq`, in seq order.
+    pub async fn messages_since(&self, since_ms: i64, after_seq: i64, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
+        let rows = on_pool!(self, p => sqlx::query_as::<_, MessageRow>(
+            "SELECT outbox_seq, id, event_type, entity_key, body, created_at FROM webhook_messages \
+             WHERE created_at_ms >= $1 AND outbox_seq > $2 ORDER BY outbox_seq LIMIT $3")
+            .bind(since_ms).bind(after_seq).bind(limit).fetch_all(p).await?);
+        Ok(rows)
+    }
+
+    /// Deliveries of one message or of one endpoint (newest first), optionally of one status.
+    pub async fn list_deliveries(
+        &self,
+        message_seq: Option<i64>,
+        endpoint_id: Option<Uuid>,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>, StoreError> {
+        let rows = on_pool!(self, p => sqlx::query_as::<_, DeliveryRow>(
+            "SELECT id, endpoint_id, message_seq, entity_key, status, attempts, next_attempt_at_ms, last_status, \
+             last_error, delivered_at_ms FROM webhook_deliveries WHERE ($1 IS NULL OR message_seq = $1) \
+             AND ($2 IS NULL OR endpoint_id = $2) AND ($3 IS NULL OR status = $3) ORDER BY id DESC LIMIT $4")
+            .bind(message_seq).bind(endpoint_id).bind(status).bind(limit).fetch_all(p).await?);
+        Ok(rows)
+    }
+
+    /// Counts deliveries by status.
+    pub async fn delivery_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = on_pool!(self, p => sqlx::query_as::<_, (String, i64)>(
+            "SELECT status, COUNT(*) FROM webhook_deliveries GROUP BY status").fetch_all(p).await?);
+        Ok(rows)
+    }
+
+    /// The attempt log, newest first, filtered by endpoint and/or message.
+    pub async fn list_attempts(
+        &self,
+        endpoint_id: Option<Uuid>,
+        message_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AttemptRow>, StoreError> {
+        let rows = on_pool!(self, p => sqlx::query_as::<_, AttemptRow>(
+            "SELECT id, delivery_id, endpoint_id, message_id, attempt, attempted_at, ok, status_code, latency_ms, \
+             response_excerpt, error FROM webhook_attempts WHERE ($1 IS NULL OR endpoint_id = $1) \
+             AND ($2 IS NULL OR message_id = $2) ORDER BY id DESC LIMIT $3")
+            .bind(endpoint_id).bind(message_id).bind(limit).fetch_all(p).await?);
+        Ok(rows)
+    }
+
+    /// Appends an operator event (`sync.failed`, `endpoint.disabled`) to the outbox in `tx`.
+    pub async fn append_operator_event_in(
+        tx: &mut Tx,
+        event_type: &str,
+        kind: &str,
+        entity_id: Uuid,
+        data: &Value,
+    ) -> Result<(), StoreError> {
+        let who = super::ChangeSource { system: "hub", instance: "hub" };
+        Store::append_outbox(tx, event_type, kind, entity_id, "created", &who, data).await
+    }
+
+    /// Appends an operator event in its own transaction.
+    pub async fn append_operator_event(
+        &self,
+        event_type: &str,
+        kind: &str,
+        entity_id: Uuid,
+        data: &Value,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        Store::append_operator_event_in(&mut tx, event_type, kind, entity_id, data).await?;
+        tx.commit().await
+    }
+}
