@@ -108,7 +108,8 @@ pub async fn apply_record(
     let who = ChangeSource { system, instance };
     let kind_name = kind.as_str();
     let old_json = existing.as_ref().map(|e| to_json(&e.fields));
-    let public = |op: &str, new: Option<&Value>| webhooks::catalogue::public_type(kind_name, op, old_json.as_ref(), new);
+    let public =
+        |op: &str, new: Option<&Value>| webhooks::catalogue::public_type(kind_name, op, old_json.as_ref(), new);
     let applied = match decision {
         Decision::Echo => return Ok(Applied::Echo),
         Decision::Ignore => return Ok(Applied::Ignored),
@@ -160,16 +161,8 @@ pub async fn apply_record(
         }
         Decision::Delete { entity_id } => {
             Store::delete_entity(tx, kind, entity_id).await?;
-            Store::append_outbox(
-                tx,
-                &public("deleted", None),
-                kind_name,
-                entity_id,
-                "deleted",
-                &who,
-                &Value::Null,
-            )
-            .await?;
+            Store::append_outbox(tx, &public("deleted", None), kind_name, entity_id, "deleted", &who, &Value::Null)
+                .await?;
             Applied::Deleted(entity_id)
         }
     };

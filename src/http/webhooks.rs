@@ -59,7 +59,10 @@ pub struct CreateEndpoint {
 }
 
 #[utoipa::path(post, path = "/api/v1/webhook-endpoints", request_body = CreateEndpoint, responses((status = 201, description = "the endpoint and its `whsec_` secret, shown this once"), (status = 400)), security(("bearer" = [])))]
-pub async fn create_endpoint(State(state): State<AppState>, body: Bytes) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn create_endpoint(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let req: CreateEndpoint = parse(&body)?;
     let created =
         endpoints::create(&state.store, &state.webhook_policy, &req.url, &req.event_types, &req.description).await?;

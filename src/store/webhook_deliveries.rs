@@ -210,10 +210,22 @@ impl Store {
         let now = now_ms();
         let claimed: Vec<(i64, i64, i64)> = match &self.db {
             Db::Sqlite { write: p, .. } => {
-                sqlx::query_as(CLAIM_SQLITE).bind(now + lease_ms).bind(endpoint_id).bind(now).bind(limit).fetch_all(p).await?
+                sqlx::query_as(CLAIM_SQLITE)
+                    .bind(now + lease_ms)
+                    .bind(endpoint_id)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
             Db::Postgres(p) => {
-                sqlx::query_as(CLAIM_POSTGRES).bind(now + lease_ms).bind(endpoint_id).bind(now).bind(limit).fetch_all(p).await?
+                sqlx::query_as(CLAIM_POSTGRES)
+                    .bind(now + lease_ms)
+                    .bind(endpoint_id)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
             }
         };
         if claimed.is_empty() {
@@ -242,10 +254,7 @@ impl Store {
     }
 
     /// Logs attempts and moves their deliveries on, in the caller's transaction.
-    pub async fn record_attempts_in(
-        tx: &mut Tx,
-        results: &[(NewAttempt, DeliveryOutcome)],
-    ) -> Result<(), StoreError> {
+    pub async fn record_attempts_in(tx: &mut Tx, results: &[(NewAttempt, DeliveryOutcome)]) -> Result<(), StoreError> {
         for chunk in results.chunks(400) {
             on_tx!(tx, c => {
                 let mut q = sqlx::QueryBuilder::new(
@@ -258,11 +267,8 @@ impl Store {
                 });
                 q.build().execute(c).await?.rows_affected()
             });
-            let delivered: Vec<i64> = chunk
-                .iter()
-                .filter(|(_, o)| *o == DeliveryOutcome::Delivered)
-                .map(|(a, _)| a.delivery_id)
-                .collect();
+            let delivered: Vec<i64> =
+                chunk.iter().filter(|(_, o)| *o == DeliveryOutcome::Delivered).map(|(a, _)| a.delivery_id).collect();
             if !delivered.is_empty() {
                 let now = now_ms();
                 on_tx!(tx, c => {
@@ -325,7 +331,12 @@ impl Store {
     }
 
     /// Messages created at or after `since_ms` with an outbox seq above `after_seq`, in seq order.
-    pub async fn messages_since(&self, since_ms: i64, after_seq: i64, limit: i64) -> Result<Vec<MessageRow>, StoreError> {
+    pub async fn messages_since(
+        &self,
+        since_ms: i64,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<MessageRow>, StoreError> {
         let rows = on_pool!(self, p => sqlx::query_as::<_, MessageRow>(
             "SELECT outbox_seq, id, event_type, entity_key, body, created_at FROM webhook_messages \
              WHERE created_at_ms >= $1 AND outbox_seq > $2 ORDER BY outbox_seq LIMIT $3")

@@ -75,8 +75,7 @@ impl Store {
 
     pub async fn list_endpoints(&self) -> Result<Vec<EndpointRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM webhook_endpoints ORDER BY created_at, id");
-        let rows =
-            on_pool!(self, p => sqlx::query_as::<_, EndpointRow>(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?);
+        let rows = on_pool!(self, p => sqlx::query_as::<_, EndpointRow>(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?);
         Ok(rows)
     }
 
@@ -112,7 +111,12 @@ impl Store {
     }
 
     /// Enables (clearing the failure streak) or disables with a reason; `false` when no such endpoint.
-    pub async fn set_endpoint_enabled(&self, id: Uuid, enabled: bool, reason: Option<&str>) -> Result<bool, StoreError> {
+    pub async fn set_endpoint_enabled(
+        &self,
+        id: Uuid,
+        enabled: bool,
+        reason: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let n = on_write!(self, p => sqlx::query(
             "UPDATE webhook_endpoints SET enabled = $1, disabled_reason = $2, failing_since_ms = NULL, updated_at = $3 \
              WHERE id = $4")
@@ -140,7 +144,8 @@ impl Store {
             on_tx!(tx, c => sqlx::query_scalar::<_, Option<i64>>(
                 "UPDATE webhook_endpoints SET failing_since_ms = COALESCE(failing_since_ms, $1) WHERE id = $2 \
                  RETURNING failing_since_ms")
-                .bind(now_ms()).bind(id).fetch_optional(c).await?).flatten()
+                .bind(now_ms()).bind(id).fetch_optional(c).await?)
+            .flatten()
         };
         Ok(since)
     }
@@ -167,8 +172,11 @@ impl Store {
         description: &str,
         event_types: &[String],
     ) -> Result<(), StoreError> {
-        self.update_endpoint(id, &EndpointPatch { url: Some(url), description: Some(description), event_types: Some(event_types) })
-            .await?;
+        self.update_endpoint(
+            id,
+            &EndpointPatch { url: Some(url), description: Some(description), event_types: Some(event_types) },
+        )
+        .await?;
         Ok(())
     }
 

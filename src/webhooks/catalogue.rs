@@ -56,7 +56,8 @@ pub fn check_filters(filters: &[String]) -> Result<(), String> {
     for f in filters {
         let ok = f == "*"
             || is_known(f)
-            || f.strip_suffix(".*").is_some_and(|fam| EVENT_TYPES.iter().any(|(t, _)| t.starts_with(&format!("{fam}."))));
+            || f.strip_suffix(".*")
+                .is_some_and(|fam| EVENT_TYPES.iter().any(|(t, _)| t.starts_with(&format!("{fam}."))));
         if !ok {
             return Err(format!("unknown event type `{f}` (see GET /api/v1/webhook-event-types)"));
         }
@@ -70,7 +71,8 @@ pub fn matches(filters: &[String], event_type: &str) -> bool {
         || filters.iter().any(|f| {
             f == "*"
                 || f == event_type
-                || f.strip_suffix(".*").is_some_and(|fam| event_type.strip_prefix(fam).is_some_and(|r| r.starts_with('.')))
+                || f.strip_suffix(".*")
+                    .is_some_and(|fam| event_type.strip_prefix(fam).is_some_and(|r| r.starts_with('.')))
         })
 }
 
@@ -161,7 +163,10 @@ mod tests {
         assert_eq!(t("booking", "updated", b("10:00", "confirmed"), b("11:00", "confirmed")), "booking.rescheduled");
         assert_eq!(t("booking", "updated", b("10:00", "confirmed"), b("11:00", "cancelled")), "booking.cancelled");
         assert_eq!(t("booking", "deleted", b("10:00", "confirmed"), None), "booking.cancelled");
-        assert_eq!(t("event", "updated", Some(json!({"status": "scheduled"})), Some(json!({"status": "cancelled"}))), "event.cancelled");
+        assert_eq!(
+            t("event", "updated", Some(json!({"status": "scheduled"})), Some(json!({"status": "cancelled"}))),
+            "event.cancelled"
+        );
         assert_eq!(t("event", "updated", Some(json!({"title": "a"})), Some(json!({"title": "b"}))), "event.updated");
         assert_eq!(t("registration", "created", None, Some(json!({}))), "registration.created");
         for kind in ["person", "membership", "payment", "booking", "event", "registration", "asset", "task"] {

@@ -125,7 +125,11 @@ impl Shared {
 
 /// Runs fan-out, delivery loops and the recorder until `shutdown`; in-flight deliveries finish
 /// (bounded by the request timeout) and their results are recorded before it returns.
-pub async fn run(store: Store, settings: DispatchSettings, mut shutdown: watch::Receiver<bool>) -> Result<(), StoreError> {
+pub async fn run(
+    store: Store,
+    settings: DispatchSettings,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), StoreError> {
     let policy = Arc::new(AddressPolicy::new(settings.allow_networks.clone()));
     let client = guard::delivery_client(policy.clone(), settings.connect_timeout, settings.request_timeout)
         .map_err(|e| StoreError::Task(format!("cannot build the delivery HTTP client: {e}")))?;
@@ -140,7 +144,8 @@ pub async fn run(store: Store, settings: DispatchSettings, mut shutdown: watch::
             Ok(rows) => {
                 let live: HashMap<Uuid, &EndpointRow> = rows.iter().filter(|r| r.enabled).map(|r| (r.id, r)).collect();
                 loops.retain(|id, (fingerprint, stop)| {
-                    let keep = live.get(id).and_then(|r| Target::from_row(r)).is_some_and(|t| &t.fingerprint == fingerprint);
+                    let keep =
+                        live.get(id).and_then(|r| Target::from_row(r)).is_some_and(|t| &t.fingerprint == fingerprint);
                     if !keep {
                         let _ = stop.send(true);
                     }
@@ -280,7 +285,9 @@ async fn send(shared: &Shared, endpoint_id: Uuid, target: &Target, d: ClaimedDel
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let retry_after = matches!(status, 429 | 503)
-                        .then(|| resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after))
+                        .then(|| {
+                            resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after)
+                        })
                         .flatten();
                     let excerpt = guard::read_excerpt(resp, shared.settings.excerpt_bytes).await;
                     (Some(status), retry_after, Some(excerpt), None)
@@ -332,7 +339,9 @@ async fn record(shared: Arc<Shared>, mut rx: mpsc::Receiver<Outcome>) {
                     tries += 1;
                     tracing::error!(error = %e, tries, "cannot record webhook attempts; retrying");
                     if tries >= 10 {
-                        tracing::error!("webhook attempts dropped unrecorded: their leases will expire and they will be sent again");
+                        tracing::error!(
+                            "webhook attempts dropped unrecorded: their leases will expire and they will be sent again"
+                        );
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(200 * tries)).await;
@@ -362,10 +371,9 @@ async fn write_batch(shared: &Shared, batch: &[Outcome]) -> Result<(), StoreErro
             Some("the endpoint answered 410 Gone".to_string())
         } else {
             match Store::note_endpoint_health_in(&mut tx, id, o.attempt.ok).await? {
-                Some(since) if now_ms() - since >= disable_after_ms => Some(format!(
-                    "every delivery failed for {} hours",
-                    (now_ms() - since) / 3_600_000
-                )),
+                Some(since) if now_ms() - since >= disable_after_ms => {
+                    Some(format!("every delivery failed for {} hours", (now_ms() - since) / 3_600_000))
+                }
                 _ => None,
             }
         };

@@ -68,7 +68,8 @@ impl From<&EndpointRow> for EndpointView {
 
 /// Checks a URL (http or https, and an IP literal must be allowed) and event filters.
 pub fn validate(policy: &AddressPolicy, url: &str, event_types: &[String]) -> Result<(), InvalidEndpoint> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| InvalidEndpoint { field: "url", reason: format!("not a URL: {e}") })?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| InvalidEndpoint { field: "url", reason: format!("not a URL: {e}") })?;
     policy.check_url(&parsed).map_err(|e| InvalidEndpoint { field: "url", reason: e.to_string() })?;
     catalogue::check_filters(event_types).map_err(|reason| InvalidEndpoint { field: "event_types", reason })
 }
@@ -131,7 +132,8 @@ pub async fn sync_config(store: &Store, config: &WebhooksConfig) -> Result<(), S
                 let reason = row.disabled_reason.as_deref();
                 if !ep.enabled && row.enabled {
                     store.set_endpoint_enabled(row.id, false, Some(DISABLED_IN_CONFIG)).await?;
-                } else if ep.enabled && !row.enabled && matches!(reason, Some(DISABLED_IN_CONFIG | REMOVED_FROM_CONFIG)) {
+                } else if ep.enabled && !row.enabled && matches!(reason, Some(DISABLED_IN_CONFIG | REMOVED_FROM_CONFIG))
+                {
                     store.set_endpoint_enabled(row.id, true, None).await?;
                 }
             }

@@ -52,7 +52,10 @@ pub async fn fan_out_once(store: &Store, limit: i64) -> Result<usize, StoreError
     let ids: Vec<Uuid> = rows.iter().map(|r| r.entity_id).collect();
     let mut links: HashMap<Uuid, Vec<Value>> = HashMap::new();
     for (entity, system, instance, external_id) in Store::links_of_entities_in(&mut tx, &ids).await? {
-        links.entry(entity).or_default().push(json!({"system": system, "instance": instance, "external_id": external_id}));
+        links
+            .entry(entity)
+            .or_default()
+            .push(json!({"system": system, "instance": instance, "external_id": external_id}));
     }
     let mut messages = Vec::with_capacity(rows.len());
     let mut deliveries = Vec::new();
