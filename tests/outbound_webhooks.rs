@@ -358,3 +358,84 @@ fn official_verify(py: &str, secret: &str, headers: Value, body: &str) -> bool {
     child.stdin.take().unwrap().write_all(json!({"headers": headers, "body": body}).to_string().as_bytes()).unwrap();
     child.wait().unwrap().success()
 }
+
+#[tokio::test]
+async fn a_killed_hub_redelivers_what_was_not_acknowledged_and_nothing_that_was() {
+    use std::collections::{HashMap, HashSet};
+    let receiver =
+        Receiver::scripted(|_, _| Reply { status: 200, retry_after: None, delay: Duration::from_millis(150) }).await;
+    let db = hub::testing::FreshDatabase::from_env().await.unwrap();
+    let secret = hub::webhooks::secret::generate();
+    let extra = format!(
+        r#"[webhooks]
+allow_networks = ["127.0.0.0/8"]
+poll_interval_ms = 20
+request_timeout_secs = 2
+lease_secs = 3
+concurrency_per_endpoint = 4
+retry_schedule_secs = [0, 1, 1, 1]
+jitter = 0.0
+[webhooks.endpoints.site]
+url = "{}"
+event_types = ["member.*"]
+description = "declared in the configuration"
+secret = "{secret}"
+"#,
+        receiver.url
+    );
+    let toml = hub::bench::bench_config_toml(&db.url, &db.dir, &extra).unwrap();
+    let config_path = db.dir.join("hub.toml");
+    std::fs::write(&config_path, &toml).unwrap();
+    let (mut child, base) = spawn_hub_process(&config_path, &[]).await;
+    let client = reqwest::Client::new();
+    for n in 0..40 {
+        assert_eq!(post_member_to(&client, &base, n).await, 202);
+    }
+    let store = hub::store::Store::connect(&db.url, 2).await.unwrap();
+    eventually("some deliveries acknowledged", || async {
+        store.list_attempts(None, None, 1000).await.unwrap().iter().filter(|a| a.ok).count() >= 8
+    })
+    .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let acked: HashSet<String> =
+        store.list_attempts(None, None, 1000).await.unwrap().into_iter().filter(|a| a.ok).map(|a| a.message_id).collect();
+    let count = |rs: &[Received]| {
+        let mut m: HashMap<String, usize> = HashMap::new();
+        for r in rs {
+            *m.entry(r.id.clone()).or_default() += 1;
+        }
+        m
+    };
+    let before = count(&receiver.all());
+    assert!(acked.len() < 40, "killed mid-run ({} acknowledged)", acked.len());
+
+    let restarted = hub::app::App::build(Config::from_toml_str(&toml).unwrap()).await.unwrap().spawn().await.unwrap();
+    eventually("every change delivered after the restart", || async {
+        count(&receiver.accepted()).len() == 40
+            && store.delivery_counts().await.unwrap().iter().any(|(s, n)| s == "delivered" && *n == 40)
+    })
+    .await;
+    let after = count(&receiver.all());
+    for id in &acked {
+        assert_eq!(after[id], before[id], "{id} was acknowledged before the kill: never sent again");
+    }
+    assert!(receiver.all().iter().all(|r| verify_independently(&secret, r)));
+    // A configured endpoint is managed in the configuration, not through the API.
+    let (_, list) = {
+        let resp = client.get(restarted.url("/api/v1/webhook-endpoints")).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+        (resp.status(), resp.json::<Value>().await.unwrap())
+    };
+    let ep = &list["endpoints"][0];
+    assert_eq!((ep["name"].as_str(), ep["origin"].as_str()), (Some("site"), Some("config")), "{list}");
+    let resp = client
+        .delete(restarted.url(&format!("/api/v1/webhook-endpoints/{}", ep["id"].as_str().unwrap())))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 409);
+    restarted.stop().await.unwrap();
+    store.close().await;
+    db.drop_database().await;
+}
