@@ -398,8 +398,14 @@ secret = "{secret}"
     .await;
     child.kill().unwrap();
     child.wait().unwrap();
-    let acked: HashSet<String> =
-        store.list_attempts(None, None, 1000).await.unwrap().into_iter().filter(|a| a.ok).map(|a| a.message_id).collect();
+    let acked: HashSet<String> = store
+        .list_attempts(None, None, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.ok)
+        .map(|a| a.message_id)
+        .collect();
     let count = |rs: &[Received]| {
         let mut m: HashMap<String, usize> = HashMap::new();
         for r in rs {
@@ -423,7 +429,8 @@ secret = "{secret}"
     assert!(receiver.all().iter().all(|r| verify_independently(&secret, r)));
     // A configured endpoint is managed in the configuration, not through the API.
     let (_, list) = {
-        let resp = client.get(restarted.url("/api/v1/webhook-endpoints")).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
+        let resp =
+            client.get(restarted.url("/api/v1/webhook-endpoints")).bearer_auth(ADMIN_TOKEN).send().await.unwrap();
         (resp.status(), resp.json::<Value>().await.unwrap())
     };
     let ep = &list["endpoints"][0];

@@ -4,6 +4,7 @@
 mod apalis_compare;
 mod intake;
 mod queue;
+mod webhooks;
 
 use clap::Subcommand;
 
@@ -43,10 +44,23 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',')]
         apalis: Vec<usize>,
     },
+    /// Outbound webhooks: changes fanned out to endpoints on loopback, with and without a slow one
+    Webhooks {
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        #[arg(long, default_value_t = 10)]
+        endpoints: usize,
+        /// Also run on this PostgreSQL server
+        #[arg(long)]
+        postgres: Option<String>,
+    },
 }
 
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
+        BenchCommand::Webhooks { events, endpoints, postgres } => {
+            webhooks::run(events, endpoints, postgres.as_deref()).await
+        }
         BenchCommand::Intake { events, clients, paced_secs, postgres } => {
             intake::run(events, clients, paced_secs, postgres.as_deref()).await
         }

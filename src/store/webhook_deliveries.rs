@@ -1,8 +1,11 @@
 //! Outbound webhook messages (one per outbox change, body fixed once so every retry signs the same
 //! bytes), deliveries (one per endpoint and message: the dispatch queue) and the attempt log.
 //!
-//! Order: a delivery is claimable only when no earlier delivery (by outbox seq) for the same
-//! endpoint and entity is still pending, so an update never overtakes its create. Changes to one
+//! Order: a delivery is claimable only when it is the earliest pending one (by outbox seq) of its
+//! endpoint and entity, so an update never overtakes its create. That test is a correlated
+//! `MIN` subquery rather than `NOT EXISTS`: PostgreSQL, with the stale statistics of a table that
+//! just grew, planned the anti-join as a scan of every pending row of the endpoint per candidate
+//! (27 ms per claim at 25,000 pending); the scalar subquery always probes the index (0.5 ms). Changes to one
 //! entity get outbox seqs in commit order (each holds the entity's row), and fan-out runs one
 //! batch at a time (an advisory lock on PostgreSQL, the single writer on SQLite), so that order holds
 //! across processes. Claims lease rows like the job queue; PostgreSQL claims `FOR UPDATE SKIP LOCKED`.
@@ -104,15 +107,15 @@ pub enum DeliveryOutcome {
 const CLAIM_SQLITE: &str = "UPDATE webhook_deliveries SET lease_until_ms = $1 WHERE id IN (\
      SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $2 AND d.status = 'pending' \
      AND d.next_attempt_at_ms <= $3 AND (d.lease_until_ms IS NULL OR d.lease_until_ms < $3) \
-     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
-     AND e.entity_key = d.entity_key AND e.status = 'pending' AND e.message_seq < d.message_seq) \
+     AND d.message_seq = (SELECT MIN(e.message_seq) FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
+     AND e.entity_key = d.entity_key AND e.status = 'pending') \
      ORDER BY d.message_seq LIMIT $4) RETURNING id, message_seq, attempts";
 
 const CLAIM_POSTGRES: &str = "UPDATE webhook_deliveries SET lease_until_ms = $1 WHERE id IN (\
      SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = $2 AND d.status = 'pending' \
      AND d.next_attempt_at_ms <= $3 AND (d.lease_until_ms IS NULL OR d.lease_until_ms < $3) \
-     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
-     AND e.entity_key = d.entity_key AND e.status = 'pending' AND e.message_seq < d.message_seq) \
+     AND d.message_seq = (SELECT MIN(e.message_seq) FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
+     AND e.entity_key = d.entity_key AND e.status = 'pending') \
      ORDER BY d.message_seq LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, message_seq, attempts";
 
 const OUTBOX_COLUMNS: &str =

@@ -211,16 +211,22 @@ async fn endpoint_loop(
 ) {
     let limit = shared.settings.concurrency_per_endpoint;
     let slots = Arc::new(Semaphore::new(limit));
+    let refill = limit.div_ceil(2);
     let wake = shared.waker(id);
     let lease_ms = shared.settings.lease.as_millis() as i64;
     let mut sends = JoinSet::new();
     while !*stop.borrow() {
         while sends.try_join_next().is_some() {}
-        if slots.available_permits() == 0 {
+        // Claim in batches: wait until half the slots are free (one claim per delivery would
+        // cost a database round trip each).
+        while slots.available_permits() < refill {
             tokio::select! {
                 p = slots.clone().acquire_owned() => drop(p),
-                _ = stop.changed() => continue,
+                _ = stop.changed() => break,
             }
+        }
+        if *stop.borrow() {
+            break;
         }
         let free = slots.available_permits().max(1) as i64;
         let claimed = match shared.store.claim_deliveries(id, free, lease_ms).await {
