@@ -56,6 +56,18 @@ fn every_section_and_key_is_documented() {
         "id_pointer",
         "record_pointer",
         "tolerance_secs",
+        "[webhooks]",
+        "retry_schedule_secs",
+        "jitter",
+        "disable_after_secs",
+        "connect_timeout_secs",
+        "request_timeout_secs",
+        "response_excerpt_bytes",
+        "concurrency_per_endpoint",
+        "rotation_overlap_secs",
+        "allow_networks",
+        "[webhooks.endpoints.site_web]",
+        "event_types",
     ] {
         assert!(text.contains(key), "config.example.toml does not mention `{key}`");
     }
@@ -74,4 +86,21 @@ fn the_commented_connector_block_is_valid_once_uncommented() {
     let config = Config::from_toml_str(&block).unwrap_or_else(|e| panic!("{block}\n{e}"));
     let ConnectorConfig::Webhook(w) = &config.connectors["members_form"];
     assert_eq!((w.stream.as_str(), w.id_pointer.as_str(), w.tolerance_secs), ("records", "/data/id", 300));
+}
+
+#[test]
+fn the_commented_webhook_endpoint_is_valid_once_uncommented() {
+    let text = example();
+    let start = text.find("# [webhooks.endpoints.site_web]").unwrap();
+    let block: String = text[start..]
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.trim_start_matches("# "))
+        .map(|l| l.split("  #").next().unwrap().trim_end().replace("whsec_…", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = Config::from_toml_str(&block).unwrap_or_else(|e| panic!("{block}\n{e}"));
+    let ep = &config.webhooks.endpoints["site_web"];
+    assert_eq!(ep.event_types, ["member.*", "event.*"]);
+    assert!(config.validate().is_empty(), "{:?}", config.validate());
 }

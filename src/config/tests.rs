@@ -142,3 +142,23 @@ fn a_malformed_secret_is_never_quoted_in_errors() {
     let err = Config::from_toml_str("[admin]\ntoken = 987654321987654321\n").unwrap_err().to_string();
     assert!(err.contains("admin.token") && !err.contains("987654321987654321"), "{err}");
 }
+
+#[test]
+fn webhook_endpoints_are_validated_with_their_keys_and_secrets_stay_unquoted() {
+    let short = "whsec_c2hvcnQ="; // 5 bytes
+    let text = format!(
+        "[webhooks]\nallow_networks = [\"127.0.0.0/8\"]\n[webhooks.endpoints.site]\nurl = \"ftp://x.org/\"\nevent_types = [\"member.exploded\"]\nsecret = \"{short}\"\n"
+    );
+    let problems = Config::from_toml_str(&text).unwrap_err().to_string();
+    for key in ["webhooks.endpoints.site.url", "webhooks.endpoints.site.event_types", "webhooks.endpoints.site.secret"]
+    {
+        assert!(problems.contains(key), "{key} missing in {problems}");
+    }
+    assert!(problems.contains("24 to 64 bytes") && !problems.contains("c2hvcnQ"), "{problems}");
+    let err = Config::from_toml_str("[webhooks]\nallow_networks = [\"not a network\"]\n").unwrap_err().to_string();
+    assert!(err.contains("webhooks.allow_networks"), "{err}");
+    let err = Config::from_toml_str("[webhooks.endpoints.x]\nurl = \"https://a.org\"\nsecret = 12345678901234567\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("webhooks.endpoints.x.secret") && !err.contains("12345678901234567"), "{err}");
+}

@@ -312,6 +312,10 @@ async fn send(shared: &Shared, endpoint_id: Uuid, target: &Target, d: ClaimedDel
             None => DeliveryOutcome::GaveUp,
         },
     };
+    if judged != Verdict::Delivered {
+        // The endpoint's id, never its URL (a URL may carry a token).
+        tracing::warn!(endpoint = %endpoint_id, message = %d.message_id, attempt = attempt_no, status, error = error.as_deref().unwrap_or(""), next = ?outcome, "webhook delivery failed");
+    }
     metrics::counter!("hub_webhook_attempts_total", "result" => if judged == Verdict::Delivered { "delivered" } else { "failed" }).increment(1);
     metrics::histogram!("hub_webhook_attempt_seconds").record(latency_ms as f64 / 1000.0);
     Outcome {
