@@ -1,0 +1,10 @@
+//! Sandbox of odoo: not built yet (skeleton).
+
+use hub_sandbox_core::{SandboxOptions, Started, serve};
+
+/// Starts the sandbox on `opts.bind`.
+pub async fn start(opts: SandboxOptions) -> std::io::Result<Started> {
+    let running = serve("odoo", axum::Router::new(), opts.faults, opts.bind).await?;
+    let credentials = serde_json::json!({ "base_url": running.base_url });
+    Ok(Started { running, credentials })
+}
