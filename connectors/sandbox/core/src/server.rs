@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::{Router, middleware, routing::get};
 use tokio::{sync::oneshot, task::JoinHandle};
 
-use crate::faults::{self, FaultHandle, Faults};
+use crate::faults::{self, FaultHandle};
 
 /// A sandbox serving on loopback; stopped when dropped.
 pub struct RunningSandbox {
@@ -35,18 +35,20 @@ impl Drop for RunningSandbox {
 }
 
 /// Serves `vendor` (the vendor's routes, state already applied) on `bind` (use port 0 in tests),
-/// adding `/_sandbox/faults` and applying `faults` to every vendor route.
+/// applying the faults of `handle` to every vendor route; `inspect` (the vendor's `/_sandbox/...`
+/// routes) and `/_sandbox/faults` are served beside them, never faulted.
 pub async fn serve(
     name: &'static str,
     vendor: Router,
-    faults: Faults,
+    inspect: Router,
+    handle: FaultHandle,
     bind: SocketAddr,
 ) -> std::io::Result<RunningSandbox> {
-    let handle = FaultHandle::new(faults);
     let control = Router::new()
         .route("/_sandbox/faults", get(faults::get_faults).put(faults::put_faults))
         .with_state(handle.clone());
-    let app = vendor.layer(middleware::from_fn_with_state(handle.clone(), faults::inject)).merge(control);
+    let app =
+        vendor.layer(middleware::from_fn_with_state(handle.clone(), faults::inject)).merge(control).merge(inspect);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
