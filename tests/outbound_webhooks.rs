@@ -457,25 +457,28 @@ async fn the_cli_lists_endpoints_and_replays_by_id_and_since() {
     let msg = receiver.accepted()[0].id.clone();
     let config_path = hub.db.dir.join("cli.toml");
     std::fs::write(&config_path, format!("data_dir = \"{}\"\n", hub.db.dir.display())).unwrap();
-    let cli = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hub"))
+    // The CLI runs as its own process while this test's runtime keeps the hub running (a blocking
+    // wait here would freeze the in-process hub, possibly inside a write, and lock SQLite).
+    let cli = async |args: &[&str]| {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_hub"))
             .args(["--config", config_path.to_str().unwrap(), "webhooks"])
             .args(args)
             .env_remove("HUB_TEST_DATABASE_URL")
             .env("HUB_DATABASE__URL", &hub.db.url)
             .env("HUB_LOG", "warn")
             .output()
+            .await
             .unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let listed = cli(&["endpoints"]);
+    let listed = cli(&["endpoints"]).await;
     assert!(listed.contains(&receiver.url) && !listed.contains(&secret[6..]), "{listed}");
-    assert!(cli(&["attempts", "--message", &msg]).contains("\"status_code\":200"));
-    assert!(cli(&["replay", &msg]).contains("1 message(s), 1 delivery(ies)"));
+    assert!(cli(&["attempts", "--message", &msg]).await.contains("\"status_code\":200"));
+    assert!(cli(&["replay", &msg]).await.contains("1 message(s), 1 delivery(ies)"));
     eventually("replayed by id", || async { receiver.accepted().len() == 2 }).await;
     let today = Utc::now().format("%Y-%m-%d").to_string();
-    assert!(cli(&["replay", "--since", &today]).contains("1 message(s)"));
+    assert!(cli(&["replay", "--since", &today]).await.contains("1 message(s)"));
     eventually("replayed since", || async { receiver.accepted().len() == 3 }).await;
     assert!(receiver.accepted().iter().all(|r| r.id == msg && verify_independently(&secret, r)));
     hub.shutdown().await;
