@@ -1,5 +1,6 @@
 //! The command line (clap): serve, migrate, config check, check, sync, jobs, webhooks, bench.
 
+mod sandbox;
 mod webhooks;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -57,6 +58,30 @@ pub enum Command {
         #[command(subcommand)]
         action: webhooks::WebhooksAction,
     },
+    /// The seven tools' sandboxes and the hub on one machine, a scenario played through them
+    Demo {
+        /// Where the hub listens
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Where its SQLite database goes
+        #[arg(long, default_value = "./data/demo")]
+        data_dir: PathBuf,
+        /// Play the scenario and stop (no waiting for Ctrl-C)
+        #[arg(long)]
+        once: bool,
+    },
+    /// The seven tools' sandboxes on loopback, with their base URLs and demo credentials
+    Sandbox {
+        /// First line: one JSON object keyed calcom, odoo, dokos, snipeit, mattermost, helloasso, stripe, google_calendar
+        #[arg(long)]
+        json: bool,
+        /// Faults for every sandbox at start-up, e.g. '{"error_rate": 0.2, "duplicate_webhook_rate": 0.1}'
+        #[arg(long)]
+        faults: Option<String>,
+        /// Address to listen on (ports are picked free)
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+    },
     /// Benchmarks (release build recommended)
     Bench {
         #[command(subcommand)]
@@ -106,6 +131,16 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Config { action: ConfigAction::Check { file } } = &cli.command {
         return Ok(config_check(file.as_deref().or(cli.config.as_deref())));
     }
+    if let Command::Sandbox { json, faults, bind } = cli.command {
+        return sandbox::run(json, faults, bind).await;
+    }
+    if let Command::Demo { bind, data_dir, once } = cli.command {
+        init_logging(&Config {
+            log: config::LogConfig { level: "warn".into(), ..Default::default() },
+            ..Default::default()
+        });
+        return crate::demo::run(crate::demo::DemoOptions { bind, data_dir, once }).await.map(|_| ExitCode::SUCCESS);
+    }
     if let Command::Bench { which } = cli.command {
         return crate::bench::run(which).await.map(|_| ExitCode::SUCCESS);
     }
@@ -123,7 +158,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync { instance, stream, full } => sync_now(config, &instance, stream, full).await,
         Command::Jobs { action } => jobs(config, action).await,
         Command::Webhooks { action } => webhooks::run(config, action).await,
-        Command::Config { .. } | Command::Bench { .. } => unreachable!("handled above"),
+        Command::Config { .. } | Command::Bench { .. } | Command::Sandbox { .. } | Command::Demo { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -1,0 +1,57 @@
+//! `hub demo` and `hub sandbox` as a newcomer runs them: the real binary, no configuration, no
+//! account anywhere; the demo plays its scenario and reports where each record went.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+fn hub() -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hub"));
+    cmd.env_remove("HUB_TEST_DATABASE_URL").env("HUB_LOG", "warn").kill_on_drop(true);
+    cmd
+}
+
+#[tokio::test]
+async fn the_demo_plays_its_scenario_end_to_end() {
+    let dir = std::env::temp_dir().join(format!("hub_demo_{}", uuid::Uuid::new_v4().simple()));
+    for _ in 0..2 {
+        // Twice on the same folder: each run starts from an empty database and reads the same.
+        let out = hub()
+            .args(["demo", "--once", "--bind", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap()])
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        for expected in [
+            "accepté (202)",
+            "personne canonique",
+            "lien externe webhook/formulaire_adhesion",
+            "le site web a reçu member.created (webhook sortant, signature vérifiée)",
+            "member.updated livré au site web",
+        ] {
+            assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
+        }
+        for key in hub_sandbox::KEYS {
+            assert!(stdout.contains(key), "sandbox {key} not listed:\n{stdout}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn hub_sandbox_json_prints_every_tool_with_a_base_url_that_answers() {
+    let mut child = hub().args(["sandbox", "--json"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let all: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let client = reqwest::Client::new();
+    for key in hub_sandbox::KEYS {
+        let base = all[key]["base_url"].as_str().unwrap_or_else(|| panic!("{key} has no base_url: {all}"));
+        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+        let faults: serde_json::Value =
+            client.get(format!("{base}/_sandbox/faults")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(faults["error_rate"], 0.0, "{key}");
+    }
+    child.kill().await.unwrap();
+}
