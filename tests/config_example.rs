@@ -66,6 +66,7 @@ fn every_section_and_key_is_documented() {
         "concurrency_per_endpoint",
         "rotation_overlap_secs",
         "allow_networks",
+        "retention_days",
         "[webhooks.endpoints.site_web]",
         "event_types",
     ] {

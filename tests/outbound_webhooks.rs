@@ -483,3 +483,35 @@ async fn the_cli_lists_endpoints_and_replays_by_id_and_since() {
     assert!(receiver.accepted().iter().all(|r| r.id == msg && verify_independently(&secret, r)));
     hub.shutdown().await;
 }
+
+#[tokio::test]
+async fn retention_forgets_what_was_delivered_never_what_is_pending() {
+    let hub = spawn_hub_with(fast_webhooks).await;
+    let receiver = Receiver::start().await;
+    create_endpoint(&hub, &receiver.url, &[]).await;
+    hub.post_member(1).await;
+    eventually("delivered", || async { receiver.accepted().len() == 1 }).await;
+    let delivered_msg = receiver.accepted()[0].id.clone();
+    // Nothing listens on port 9: this endpoint's deliveries stay pending, retried.
+    let (refusing, _) = create_endpoint(&hub, "http://127.0.0.1:9/hook", &[]).await;
+    hub.post_member(2).await;
+    eventually("member 2 delivered to the receiver", || async { receiver.accepted().len() == 2 }).await;
+    let pending_msg = receiver.accepted()[1].id.clone();
+    eventually("the refused attempt is logged", || async {
+        let (_, a) = hub.admin_get(&format!("/api/v1/webhook-endpoints/{refusing}/attempts")).await;
+        a["attempts"].as_array().is_some_and(|v| !v.is_empty())
+    })
+    .await;
+    hub.store().purge_webhook_history(Utc::now().timestamp_millis() + 60_000).await.unwrap();
+    assert_eq!(
+        hub.admin_get(&format!("/api/v1/webhook-messages/{delivered_msg}")).await.0,
+        404,
+        "delivered: forgotten"
+    );
+    let (status, message) = hub.admin_get(&format!("/api/v1/webhook-messages/{pending_msg}")).await;
+    assert_eq!(status, 200, "still pending for one endpoint: kept");
+    let deliveries = message["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 1, "{message}");
+    assert_eq!(deliveries[0]["status"], "pending");
+    hub.shutdown().await;
+}

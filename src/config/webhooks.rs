@@ -34,6 +34,8 @@ pub struct WebhooksConfig {
     pub rotation_overlap_secs: u64,
     /// Networks deliveries may reach although they are private, loopback or link-local.
     pub allow_networks: Vec<IpNet>,
+    /// Delivered and failed deliveries, their attempts and their messages are kept this long.
+    pub retention_days: u64,
     /// Endpoints by name.
     pub endpoints: BTreeMap<String, EndpointConfig>,
 }
@@ -54,6 +56,7 @@ impl Default for WebhooksConfig {
             lease_secs: 60,
             rotation_overlap_secs: 24 * 3600,
             allow_networks: vec![],
+            retention_days: 30,
             endpoints: BTreeMap::new(),
         }
     }
@@ -102,6 +105,9 @@ impl WebhooksConfig {
         }
         if self.lease_secs <= self.request_timeout_secs {
             out.push(("lease_secs".into(), "must be longer than request_timeout_secs".into()));
+        }
+        if self.retention_days == 0 {
+            out.push(("retention_days".into(), "must be at least 1".into()));
         }
         if self.concurrency_per_endpoint == 0 {
             out.push(("concurrency_per_endpoint".into(), "must be at least 1".into()));

@@ -385,6 +385,25 @@ impl Store {
         Ok(rows)
     }
 
+    /// Forgets delivered and failed deliveries created before `before_ms`, their attempts, and the
+    /// messages no delivery refers to any more (retention). Pending deliveries are always kept.
+    pub async fn purge_webhook_history(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries \
+             WHERE status IN ('delivered', 'failed') AND created_at_ms < $1)")
+            .bind(before_ms).execute(c).await?.rows_affected());
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at_ms < $1")
+            .bind(before_ms).execute(c).await?.rows_affected());
+        on_tx!(&mut tx, c => sqlx::query(
+            "DELETE FROM webhook_messages WHERE created_at_ms < $1 AND NOT EXISTS \
+             (SELECT 1 FROM webhook_deliveries d WHERE d.message_seq = webhook_messages.outbox_seq)")
+            .bind(before_ms).execute(c).await?.rows_affected());
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Appends an operator event (`sync.failed`, `endpoint.disabled`) to the outbox in `tx`.
     pub async fn append_operator_event_in(
         tx: &mut Tx,

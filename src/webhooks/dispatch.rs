@@ -47,6 +47,7 @@ pub struct DispatchSettings {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub allow_networks: Vec<ipnet::IpNet>,
+    pub retention: Duration,
 }
 
 impl DispatchSettings {
@@ -65,6 +66,7 @@ impl DispatchSettings {
             connect_timeout: Duration::from_secs(c.connect_timeout_secs),
             request_timeout: Duration::from_secs(c.request_timeout_secs),
             allow_networks: c.allow_networks.clone(),
+            retention: Duration::from_secs(c.retention_days * 24 * 3600),
         }
     }
 }
@@ -139,7 +141,17 @@ pub async fn run(
     let fan = tokio::spawn(fan_out_loop(shared.clone(), shutdown.clone()));
     let mut loops: HashMap<Uuid, (String, watch::Sender<bool>)> = HashMap::new();
     let mut running = JoinSet::new();
+    let mut last_purge: Option<Instant> = None;
     loop {
+        if last_purge.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+            last_purge = Some(Instant::now());
+            let before = now_ms() - shared.settings.retention.as_millis() as i64;
+            match store.purge_webhook_history(before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deliveries = n, "old webhook deliveries purged (retention)"),
+                Err(e) => tracing::error!(error = %e, "cannot purge old webhook deliveries"),
+            }
+        }
         match store.list_endpoints().await {
             Ok(rows) => {
                 let live: HashMap<Uuid, &EndpointRow> = rows.iter().filter(|r| r.enabled).map(|r| (r.id, r)).collect();
