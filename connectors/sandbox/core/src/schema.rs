@@ -16,11 +16,16 @@ fn normalise(v: &mut Value) {
         Value::Object(map) => {
             if map.get("nullable") == Some(&Value::Bool(true)) {
                 map.remove("nullable");
+                if let Some(Value::Array(values)) = map.get_mut("enum")
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
+                }
                 match map.get("type").cloned() {
                     Some(Value::String(t)) => {
                         map.insert("type".into(), json!([t, "null"]));
                     }
-                    _ if map.contains_key("$ref") || map.contains_key("allOf") || map.contains_key("oneOf") => {
+                    _ if ["$ref", "allOf", "oneOf", "anyOf"].iter().any(|k| map.contains_key(*k)) => {
                         let inner: Map<String, Value> = std::mem::take(map);
                         map.insert("anyOf".into(), json!([Value::Object(inner), {"type": "null"}]));
                     }
@@ -42,15 +47,24 @@ fn normalise(v: &mut Value) {
 pub fn check(spec: &Value, pointer: &str, value: &Value) -> Result<(), Vec<String>> {
     let mut doc = spec.clone();
     normalise(&mut doc);
-    if doc.pointer(pointer).is_none() {
+    let Some(target) = doc.pointer(pointer).cloned() else {
         return Err(vec![format!("no schema at {pointer}")]);
+    };
+    // The target schema becomes the root (a `$ref` to a path with `{id}` in it is not a valid URI),
+    // with the document's reusable parts beside it so its own `$ref`s still resolve.
+    let mut root = match target {
+        Value::Object(m) => m,
+        other => return Err(vec![format!("the schema at {pointer} is not an object: {other}")]),
+    };
+    if let Value::Object(m) = &doc {
+        for key in ["components", "definitions", "schemas"] {
+            if let Some(v) = m.get(key)
+                && !root.contains_key(key)
+            {
+                root.insert(key.to_string(), v.clone());
+            }
+        }
     }
-    let mut root = Map::new();
-    if let Value::Object(m) = doc {
-        root = m;
-    }
-    root.retain(|k, _| k == "components" || k == "definitions" || k == "schemas" || k == "paths");
-    root.insert("$ref".into(), Value::String(format!("#{pointer}")));
     let schema = Value::Object(root);
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
@@ -81,5 +95,25 @@ mod tests {
         let errors = check(&spec, "/components/schemas/a", &json!({"n": "no", "b": "y"})).unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(check(&spec, "/components/schemas/zzz", &json!({})).is_err());
+    }
+
+    #[test]
+    fn nullable_enums_and_unions_accept_null() {
+        let spec = json!({"components": {"schemas": {"a": {"type": "object", "properties": {
+            "mode": {"type": "string", "enum": ["graduated", "volume"], "nullable": true},
+            "customer": {"anyOf": [{"type": "string"}, {"type": "object"}], "nullable": true}
+        }}}}});
+        assert!(check(&spec, "/components/schemas/a", &json!({"mode": null, "customer": null})).is_ok());
+        assert!(check(&spec, "/components/schemas/a", &json!({"mode": "other"})).is_err());
+    }
+
+    #[test]
+    fn schemas_under_paths_with_parameters_resolve() {
+        let spec = json!({"paths": {"/things/{id}": {"get": {"responses": {"200": {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/a"}}}}}}}},
+            "components": {"schemas": {"a": {"type": "object", "required": ["id"]}}}});
+        let pointer = "/paths/~1things~1{id}/get/responses/200/content/application~1json/schema";
+        assert!(check(&spec, pointer, &json!({"id": 1})).is_ok());
+        assert!(check(&spec, pointer, &json!({})).is_err());
     }
 }

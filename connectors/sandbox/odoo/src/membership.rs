@@ -1,0 +1,303 @@
+//! The business rules of the `account` and ≤18.0 core `membership` add-ons that a client sees:
+//! invoice lines with a membership product create `membership.membership_line`s, a line's `state`
+//! follows its invoice, the partner's stored `membership_state`/`start`/`stop`/`cancel` follow its
+//! lines, `create_membership_invoice`, `action_post` (numbering `INV/YYYY/NNNNN`), `button_cancel`,
+//! `button_draft`, and the payment a member makes (sandbox trigger; Odoo does it from its UI).
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{OResult, OdooError};
+use crate::fields::model_def;
+use crate::store::{State, falsy, now_str, today};
+use crate::write;
+
+/// `product.template`'s date constraint.
+pub fn check_constraints(model: &str, rec: &Map<String, Value>) -> OResult<()> {
+    if model == "product.template"
+        && let (Some(Value::String(from)), Some(Value::String(to))) =
+            (rec.get("membership_date_from"), rec.get("membership_date_to"))
+        && to < from
+    {
+        return Err(OdooError::new(
+            crate::error::Exc::ValidationError,
+            "Error! Ending Date cannot be set before Beginning Date.",
+        ));
+    }
+    if model == "res.partner"
+        && rec.get("type").and_then(Value::as_str).unwrap_or("contact") == "contact"
+        && falsy(rec.get("name").unwrap_or(&json!(false)))
+    {
+        return Err(OdooError::new(
+            crate::error::Exc::ValidationError,
+            "The operation cannot be completed: Contacts require a name",
+        ));
+    }
+    Ok(())
+}
+
+pub fn after_create(state: &mut State, model: &str, id: i64) -> OResult<()> {
+    match model {
+        "product.template" => {
+            let at = now_str();
+            let mut rec = Map::new();
+            rec.insert("product_tmpl_id".into(), json!(id));
+            rec.insert("active".into(), json!(true));
+            state.insert_raw("product.product", rec, &at);
+        }
+        "account.move.line" => membership_line_for(state, id)?,
+        _ => {}
+    }
+    recompute(state);
+    Ok(())
+}
+
+pub fn after_write(state: &mut State, model: &str, id: i64, vals: &Map<String, Value>) -> OResult<()> {
+    if model == "account.move" && vals.contains_key("partner_id") {
+        let at = now_str();
+        let partner = state.get("account.move", id, "partner_id");
+        for line in state.children("account.move.line", "move_id", id) {
+            for ml in state.children("membership.membership_line", "account_invoice_line", line) {
+                state.set("membership.membership_line", ml, "partner", partner.clone(), &at);
+            }
+        }
+    }
+    if model == "account.move.line" && vals.contains_key("product_id") {
+        membership_line_for(state, id)?;
+    }
+    recompute(state);
+    Ok(())
+}
+
+/// `account.move.line` create/write override: a customer-invoice line with a membership product gets its membership line.
+fn membership_line_for(state: &mut State, line: i64) -> OResult<()> {
+    let Some(move_id) = state.get_id("account.move.line", line, "move_id") else { return Ok(()) };
+    let Some(product) = state.get_id("account.move.line", line, "product_id") else { return Ok(()) };
+    let pp = model_def("product.product").expect("known model");
+    if state.get("account.move", move_id, "move_type") != json!("out_invoice")
+        || state.value(pp, product, "membership") != json!(true)
+        || !state.children("membership.membership_line", "account_invoice_line", line).is_empty()
+    {
+        return Ok(());
+    }
+    let from = state.value(pp, product, "membership_date_from");
+    let to = state.value(pp, product, "membership_date_to");
+    let invoice_date = state.get("account.move", move_id, "invoice_date");
+    let date_from = match (&invoice_date, &from, &to) {
+        (Value::String(d), Value::String(f), Value::String(t)) if d > f && d < t => invoice_date.clone(),
+        _ => from,
+    };
+    let mut rec = Map::new();
+    rec.insert("partner".into(), state.get("account.move", move_id, "partner_id"));
+    rec.insert("membership_id".into(), json!(product));
+    rec.insert("member_price".into(), json!(state.get_f64("account.move.line", line, "price_unit")));
+    rec.insert("date".into(), json!(today().to_string()));
+    rec.insert("date_from".into(), date_from);
+    rec.insert("date_to".into(), to);
+    rec.insert("date_cancel".into(), json!(false));
+    rec.insert("account_invoice_line".into(), json!(line));
+    rec.insert("company_id".into(), json!(1));
+    rec.insert("state".into(), json!("none"));
+    state.insert_raw("membership.membership_line", rec, &now_str());
+    Ok(())
+}
+
+/// Recomputes every stored computed field; records whose value changes get a new `write_date`.
+pub fn recompute(state: &mut State) {
+    if state.defer_recompute {
+        return;
+    }
+    let at = now_str();
+    for line in state.ids("account.move.line") {
+        let total = state.get_f64("account.move.line", line, "quantity")
+            * state.get_f64("account.move.line", line, "price_unit");
+        state.set("account.move.line", line, "price_subtotal", json!(total), &at);
+        state.set("account.move.line", line, "price_total", json!(total), &at);
+    }
+    for mv in state.ids("account.move") {
+        let total: f64 = state
+            .children("account.move.line", "move_id", mv)
+            .iter()
+            .map(|l| state.get_f64("account.move.line", *l, "price_total"))
+            .sum();
+        let paid = matches!(state.get_str("account.move", mv, "payment_state").as_deref(), Some("paid" | "in_payment"));
+        state.set("account.move", mv, "amount_untaxed", json!(total), &at);
+        state.set("account.move", mv, "amount_tax", json!(0.0), &at);
+        state.set("account.move", mv, "amount_total", json!(total), &at);
+        state.set("account.move", mv, "amount_residual", json!(if paid { 0.0 } else { total }), &at);
+    }
+    for ml in state.ids("membership.membership_line") {
+        let mline = model_def("membership.membership_line").expect("known model");
+        let s = match state.value(mline, ml, "account_invoice_id").as_i64() {
+            None => "none",
+            Some(mv) => match (
+                state.get_str("account.move", mv, "state").as_deref(),
+                state.get_str("account.move", mv, "payment_state").as_deref(),
+            ) {
+                (Some("draft"), _) => "waiting",
+                (Some("posted"), Some("paid" | "in_payment")) => "paid",
+                (Some("posted"), Some("reversed")) => "canceled",
+                (Some("posted"), _) => "invoiced",
+                (Some("cancel"), _) => "canceled",
+                _ => "none",
+            },
+        };
+        state.set("membership.membership_line", ml, "state", json!(s), &at);
+    }
+    for p in state.ids("res.partner") {
+        let (st, start, stop, cancel) = partner_membership(state, p, 0);
+        state.set("res.partner", p, "membership_state", json!(st), &at);
+        state.set("res.partner", p, "membership_start", start, &at);
+        state.set("res.partner", p, "membership_stop", stop, &at);
+        state.set("res.partner", p, "membership_cancel", cancel, &at);
+    }
+}
+
+/// `_compute_membership_state` and the start/stop/cancel dates (of the associate member when set).
+fn partner_membership(state: &State, p: i64, depth: u8) -> (&'static str, Value, Value, Value) {
+    if let Some(assoc) = state.get_id("res.partner", p, "associate_member")
+        && assoc != p
+        && depth < 5
+    {
+        return partner_membership(state, assoc, depth + 1);
+    }
+    let today = today().to_string();
+    let lines = state.children("membership.membership_line", "partner", p);
+    let get = |l: i64, f: &str| state.get("membership.membership_line", l, f);
+    let live: Vec<i64> = lines.iter().copied().filter(|l| falsy(&get(*l, "date_cancel"))).collect();
+    let start = live.iter().filter_map(|l| get(*l, "date_from").as_str().map(str::to_string)).min();
+    let stop = live.iter().filter_map(|l| get(*l, "date_to").as_str().map(str::to_string)).max();
+    let cancel = lines.iter().filter_map(|l| get(*l, "date_cancel").as_str().map(str::to_string)).max();
+    let current = |l: &i64| {
+        let from = get(*l, "date_from").as_str().map(str::to_string).unwrap_or_default();
+        let to = get(*l, "date_to").as_str().map(str::to_string).unwrap_or_else(|| "9999-12-31".into());
+        from <= today && today <= to
+    };
+    let rank = |s: &str| match s {
+        "paid" => 0,
+        "invoiced" => 1,
+        "canceled" => 2,
+        "waiting" => 3,
+        _ => 4,
+    };
+    let best =
+        lines.iter().filter(|l| current(l)).map(|l| rank(get(*l, "state").as_str().unwrap_or(""))).min().unwrap_or(4);
+    let mut st = ["paid", "invoiced", "canceled", "waiting", "none"][best];
+    if st == "none"
+        && lines.iter().any(|l| {
+            get(*l, "date_to").as_str().is_some_and(|to| to < today.as_str()) && get(*l, "state") == json!("paid")
+        })
+    {
+        st = "old";
+    }
+    if st != "paid" && state.get("res.partner", p, "free_member") == json!(true) {
+        st = "free";
+    }
+    let opt = |v: Option<String>| v.map(Value::String).unwrap_or(json!(false));
+    (st, opt(start), opt(stop), opt(cancel))
+}
+
+/// `res.partner.create_membership_invoice(product, amount)`: one draft customer invoice per partner.
+pub fn create_membership_invoice(
+    state: &mut State,
+    partners: &[i64],
+    product: &Value,
+    amount: &Value,
+) -> OResult<Vec<i64>> {
+    let pp = model_def("product.product").expect("known model");
+    let product = match product {
+        Value::Array(a) => a.first().and_then(Value::as_i64),
+        v => v.as_i64(),
+    }
+    .ok_or_else(|| OdooError::value(format!("product must be a product.product id, not {product}")))?;
+    write::check_exist(state, pp, &[product])?;
+    let mut moves = Vec::new();
+    for &p in partners {
+        if state.get("res.partner", p, "free_member") == json!(true) {
+            return Err(OdooError::user("Partner is a free Member."));
+        }
+        let price = amount.as_f64().unwrap_or_else(|| state.value(pp, product, "list_price").as_f64().unwrap_or(0.0));
+        let vals = json!({
+            "move_type": "out_invoice",
+            "partner_id": p,
+            "invoice_line_ids": [[0, 0, {"product_id": product, "quantity": 1.0, "price_unit": price,
+                "name": state.display_name("product.product", product)}]],
+        });
+        moves.push(write::create(state, model_def("account.move").expect("known model"), &vals)?);
+    }
+    Ok(moves)
+}
+
+/// `action_post`, `button_cancel`, `button_draft` on invoices.
+pub fn move_action(state: &mut State, moves: &[i64], action: &str) -> OResult<()> {
+    let at = now_str();
+    for &mv in moves {
+        let current = state.get_str("account.move", mv, "state").unwrap_or_default();
+        match action {
+            "action_post" => {
+                if current != "draft" {
+                    return Err(OdooError::user("The entry is not in draft state."));
+                }
+                if state.get_id("account.move", mv, "partner_id").is_none() {
+                    return Err(OdooError::user(
+                        "The field 'Customer' is required, please complete it to validate the Customer Invoice.",
+                    ));
+                }
+                if state.children("account.move.line", "move_id", mv).is_empty() {
+                    return Err(OdooError::user("You need to add a line before posting."));
+                }
+                let date = match state.get_str("account.move", mv, "invoice_date") {
+                    Some(d) => d,
+                    None => {
+                        let d = today().to_string();
+                        state.set("account.move", mv, "invoice_date", json!(d), &at);
+                        d
+                    }
+                };
+                state.set("account.move", mv, "date", json!(date), &at);
+                if state.get_str("account.move", mv, "name").as_deref().unwrap_or("/") == "/" {
+                    let name = next_invoice_name(state, &date);
+                    state.set("account.move", mv, "name", json!(name), &at);
+                }
+                if state.get("account.move", mv, "invoice_date_due") == json!(false) {
+                    state.set("account.move", mv, "invoice_date_due", json!(date), &at);
+                }
+                state.set("account.move", mv, "state", json!("posted"), &at);
+            }
+            "button_cancel" | "button_draft" => {
+                let (target, cancel_date) = if action == "button_cancel" {
+                    ("cancel", json!(today().to_string()))
+                } else {
+                    ("draft", json!(false))
+                };
+                state.set("account.move", mv, "state", json!(target), &at);
+                for line in state.children("account.move.line", "move_id", mv) {
+                    for ml in state.children("membership.membership_line", "account_invoice_line", line) {
+                        state.set("membership.membership_line", ml, "date_cancel", cancel_date.clone(), &at);
+                    }
+                }
+            }
+            other => return Err(OdooError::value(format!("unknown invoice action {other:?}"))),
+        }
+    }
+    recompute(state);
+    Ok(())
+}
+
+/// The next `INV/YYYY/NNNNN` of the invoice date's year.
+pub fn next_invoice_name(state: &mut State, date: &str) -> String {
+    let year: i32 = date.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2026);
+    let n = state.sequences.entry(year).or_insert(0);
+    *n += 1;
+    format!("INV/{year}/{n:05}")
+}
+
+/// A member pays a posted invoice in full (what Odoo's "Register Payment" does): `payment_state` → `paid`.
+pub fn register_payment(state: &mut State, mv: i64) -> OResult<()> {
+    write::check_exist(state, model_def("account.move").expect("known model"), &[mv])?;
+    if state.get_str("account.move", mv, "state").as_deref() != Some("posted") {
+        return Err(OdooError::user("You can only register payment for posted journal entries."));
+    }
+    state.set("account.move", mv, "payment_state", json!("paid"), &now_str());
+    recompute(state);
+    Ok(())
+}
