@@ -29,6 +29,10 @@ async fn the_demo_plays_its_scenario_end_to_end() {
             "lien externe webhook/formulaire_adhesion",
             "le site web a reçu member.created (webhook sortant, signature vérifiée)",
             "member.updated livré au site web",
+            "HelloAsso : ",
+            "paie son adhésion → commande",
+            "Cal.com : réservation",
+            "Stripe : paiement pi_",
         ] {
             assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
         }
@@ -46,6 +50,21 @@ async fn hub_sandbox_json_prints_every_tool_with_a_base_url_that_answers() {
     let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap().unwrap();
     let all: serde_json::Value = serde_json::from_str(&first).unwrap();
     let client = reqwest::Client::new();
+    let expected: [(&str, &[&str]); 8] = [
+        ("calcom", &["api_key", "webhook_secret"]),
+        ("odoo", &["database", "login", "api_key"]),
+        ("dokos", &["api_key", "api_secret"]),
+        ("snipeit", &["token"]),
+        ("mattermost", &["token"]),
+        ("helloasso", &["client_id", "client_secret", "organization_slug"]),
+        ("stripe", &["api_key", "webhook_secret"]),
+        ("google_calendar", &["client_id", "client_secret", "token_url", "auth_url", "refresh_token", "calendar_id"]),
+    ];
+    for (key, credentials) in expected {
+        for c in credentials {
+            assert!(all[key][c].as_str().is_some_and(|v| !v.is_empty()), "{key}.{c} missing: {all}");
+        }
+    }
     for key in hub_sandbox::KEYS {
         let base = all[key]["base_url"].as_str().unwrap_or_else(|| panic!("{key} has no base_url: {all}"));
         assert!(base.starts_with("http://127.0.0.1:"), "{base}");

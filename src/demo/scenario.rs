@@ -98,15 +98,116 @@ pub async fn play(app: &RunningApp, form_secret: &str, site: &Website, sandboxes
         if updated { "member.updated livré au site web" } else { "rien livré au site web en 15 s" }
     ));
 
-    out.push("3. Flux des outils (bacs à sable démarrés ; connecteurs à venir) :".into());
-    for (key, flow) in [
-        ("helloasso", "adhésions et dons HelloAsso → Odoo ou Dokos, annoncés dans Mattermost"),
-        ("calcom", "réservations Cal.com → Mattermost, Google Calendar, Snipe-IT, flux ICS"),
-        ("stripe", "paiements Stripe → fiches adhérents et factures"),
-    ] {
-        let base = sandboxes.get(key).map(|s| s.running.base_url.clone()).unwrap_or_default();
-        out.push(format!("   - {flow} : pas encore de connecteur dans le hub ; l'API simulée répond sur {base}"));
+    out.push("3. Dans les outils (bacs à sable), ce que le personnel et le public y font :".into());
+    for line in tool_activity(sandboxes).await {
+        out.push(format!("   - {line}"));
     }
-    out.push("   - programme mensuel depuis un tableur : pas encore construit".into());
+    out.push("   - programme mensuel depuis un tableur : pas encore construit (issue 6)".into());
     out
+}
+
+/// Posts to a sandbox's trigger route; the JSON answer or why not.
+async fn trigger(
+    sandboxes: &AllSandboxes,
+    key: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let base = sandboxes.get(key).map(|s| s.running.base_url.clone()).ok_or("no such sandbox")?;
+    let resp =
+        reqwest::Client::new().post(format!("{base}{path}")).json(&body).send().await.map_err(|e| e.to_string())?;
+    let status = resp.status();
+    let json: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+    if status.is_success() { Ok(json) } else { Err(format!("{status}: {json}")) }
+}
+
+/// A member pays on HelloAsso, someone books a room on Cal.com, a payment lands on Stripe: each
+/// record is created in the tool's sandbox; the line says where it is and that no connector reads it yet.
+async fn tool_activity(sandboxes: &AllSandboxes) -> Vec<String> {
+    let mut out = Vec::new();
+    let payer = seed::person(1);
+    let not_yet = "le hub n'a pas encore ce connecteur : la donnée reste dans l'outil";
+    match trigger(sandboxes, "helloasso", "/_sandbox/payments", json!({"formType": "Membership", "person": 1})).await {
+        Ok(v) => out.push(format!(
+            "HelloAsso : {} {} paie son adhésion → commande {} ({} €) ; {not_yet} (issue 4 : vers Odoo ou Dokos)",
+            payer.given_name,
+            payer.family_name,
+            v["order"]["id"],
+            v["payment"]["amount"].as_f64().unwrap_or(0.0) / 100.0
+        )),
+        Err(e) => out.push(format!("HelloAsso : le paiement simulé a échoué ({e})")),
+    }
+    // The first free slot among a few (the seeded month already holds bookings).
+    let mut booked = Err("aucun créneau libre".to_string());
+    'slots: for day in 2..9 {
+        for hour in [7, 12, 15, 17] {
+            let start = (Utc::now().date_naive() + chrono::Duration::days(day))
+                .and_hms_opt(hour, 0, 0)
+                .expect("valid")
+                .and_utc();
+            let booking = json!({"eventTypeSlug": "salle-hypatia", "start": start.to_rfc3339(), "seedPerson": 2});
+            booked = trigger(sandboxes, "calcom", "/_sandbox/bookings", booking).await.map(|v| (v, start));
+            if booked.is_ok() {
+                break 'slots;
+            }
+        }
+    }
+    match booked {
+        Ok((v, start)) => out.push(format!(
+            "Cal.com : réservation {} de la salle Hypatia {} ; {not_yet} (issue 5 : Mattermost, Google Calendar, Snipe-IT)",
+            v["data"]["uid"].as_str().unwrap_or("?"),
+            french_datetime(start)
+        )),
+        Err(e) => out.push(format!("Cal.com : la réservation simulée a échoué ({e})")),
+    }
+    let payment = json!({"amount": 2000, "currency": "eur", "description": "Adhésion annuelle"});
+    match trigger(sandboxes, "stripe", "/_sandbox/payments", payment).await {
+        Ok(v) => {
+            let id =
+                ["/payment_intent/id", "/id", "/charge/id"].iter().find_map(|p| v.pointer(p).and_then(|x| x.as_str()));
+            out.push(format!("Stripe : paiement {} de 20,00 € ; {not_yet}", id.unwrap_or("?")))
+        }
+        Err(e) => out.push(format!("Stripe : le paiement simulé a échoué ({e})")),
+    }
+    out
+}
+
+/// `le mardi 1 décembre à 10 h 00` (Europe/Paris).
+fn french_datetime(at: chrono::DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    const DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let local = at.with_timezone(&chrono_tz::Europe::Paris);
+    format!(
+        "le {} {} {} à {} h {:02}",
+        DAYS[local.weekday().num_days_from_monday() as usize],
+        local.day(),
+        MONTHS[local.month0() as usize],
+        local.hour(),
+        local.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_read_in_french_in_paris_time() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(super::french_datetime(at), "le mardi 1 décembre à 10 h 00");
+        let summer = chrono::DateTime::parse_from_rfc3339("2026-07-14T09:30:00Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(super::french_datetime(summer), "le mardi 14 juillet à 11 h 30");
+    }
 }
