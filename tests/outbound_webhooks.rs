@@ -386,7 +386,8 @@ secret = "{secret}"
     let toml = hub::bench::bench_config_toml(&db.url, &db.dir, &extra).unwrap();
     let config_path = db.dir.join("hub.toml");
     std::fs::write(&config_path, &toml).unwrap();
-    let (mut child, base) = spawn_hub_process(&config_path, &[]).await;
+    // Short job leases: inbound events the killed process had claimed are taken up quickly.
+    let (mut child, base) = spawn_hub_process(&config_path, &[("HUB_QUEUE__LEASE_SECS", "2")]).await;
     let client = reqwest::Client::new();
     for n in 0..40 {
         assert_eq!(post_member_to(&client, &base, n).await, 202);
@@ -416,8 +417,10 @@ secret = "{secret}"
     let before = count(&receiver.all());
     assert!(acked.len() < 40, "killed mid-run ({} acknowledged)", acked.len());
 
-    let restarted = hub::app::App::build(Config::from_toml_str(&toml).unwrap()).await.unwrap().spawn().await.unwrap();
-    eventually("every change delivered after the restart", || async {
+    let mut config = Config::from_toml_str(&toml).unwrap();
+    config.queue.lease_secs = 2;
+    let restarted = hub::app::App::build(config).await.unwrap().spawn().await.unwrap();
+    eventually_within(Duration::from_secs(60), "every change delivered after the restart", || async {
         count(&receiver.accepted()).len() == 40
             && store.delivery_counts().await.unwrap().iter().any(|(s, n)| s == "delivered" && *n == 40)
     })
