@@ -3,6 +3,7 @@
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
+use hub_connector_helloasso::{HelloAssoConnector, HelloAssoSettings};
 use hub_connector_sdk::{Connector, EntityKind};
 use hub_connector_webhook::{WebhookConnector, WebhookSettings};
 use secrecy::ExposeSecret;
@@ -119,6 +120,23 @@ fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
             };
             let mapping = c.mapping.clone().unwrap_or_else(|| format!("webhook/{}", c.stream));
             (Arc::new(WebhookConnector::new(settings)), BTreeMap::from([(c.stream.clone(), mapping)]))
+        }
+        ConnectorConfig::Helloasso(c) => {
+            let settings = HelloAssoSettings {
+                instance: name.to_string(),
+                base_url: c.base_url.trim_end_matches('/').to_string(),
+                client_id: c.client_id.clone(),
+                client_secret: c.client_secret.expose_secret().to_string(),
+                organization_slug: c.organization_slug.clone(),
+                signature_key: c.signature_key.as_ref().map(|k| k.expose_secret().to_string()),
+                allowed_sources: c
+                    .allowed_sources
+                    .clone()
+                    .unwrap_or_else(hub_connector_helloasso::default_allowed_sources),
+                page_size: c.page_size,
+            };
+            let connector = HelloAssoConnector::new(settings).map_err(|e| e.to_string())?;
+            (Arc::new(connector), c.mappings.clone())
         }
     };
     Ok(Instance {

@@ -85,7 +85,7 @@ fn the_commented_connector_block_is_valid_once_uncommented() {
         .collect::<Vec<_>>()
         .join("\n");
     let config = Config::from_toml_str(&block).unwrap_or_else(|e| panic!("{block}\n{e}"));
-    let ConnectorConfig::Webhook(w) = &config.connectors["members_form"];
+    let ConnectorConfig::Webhook(w) = &config.connectors["members_form"] else { panic!("a webhook connector") };
     assert_eq!((w.stream.as_str(), w.id_pointer.as_str(), w.tolerance_secs), ("records", "/data/id", 300));
 }
 

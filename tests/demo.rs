@@ -29,8 +29,10 @@ async fn the_demo_plays_its_scenario_end_to_end() {
             "lien externe webhook/formulaire_adhesion",
             "le site web a reçu member.created (webhook sortant, signature vérifiée)",
             "member.updated livré au site web",
-            "HelloAsso : ",
             "paie son adhésion → commande",
+            "relue par l'API HelloAsso",
+            "adhésion « ",
+            "le site web a reçu membership.created et payment.succeeded",
             "Cal.com : réservation",
             "Stripe : paiement pi_",
         ] {

@@ -47,7 +47,9 @@ async fn two_hubs_on_one_database_run_each_job_once() {
 #[tokio::test]
 async fn scheduled_syncs_tick_once_per_instant_across_two_processes() {
     let hub = spawn_hub_with(|c| {
-        let hub::config::ConnectorConfig::Webhook(w) = c.connectors.get_mut("members_form").unwrap();
+        let hub::config::ConnectorConfig::Webhook(w) = c.connectors.get_mut("members_form").unwrap() else {
+            panic!("a webhook connector")
+        };
         w.schedules.insert("members".into(), "* * * * * *".into());
     })
     .await;

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The kinds this build knows, for error messages.
-pub const KNOWN_KINDS: &[&str] = &["webhook"];
+pub const KNOWN_KINDS: &[&str] = &["webhook", "helloasso"];
 
 /// One connector instance, by kind.
 #[derive(Debug, Clone, Deserialize)]
@@ -17,6 +17,45 @@ pub const KNOWN_KINDS: &[&str] = &["webhook"];
 pub enum ConnectorConfig {
     /// Any tool that posts JSON signed with Standard Webhooks.
     Webhook(WebhookConnectorConfig),
+    /// HelloAsso: memberships, donations and payments of one organization (read side).
+    Helloasso(HelloAssoConnectorConfig),
+}
+
+/// `kind = "helloasso"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelloAssoConnectorConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// stream (`members`, `memberships`, `payments`) → cron expression.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
+    /// The API origin; a sandbox's `base_url` in tests and demos.
+    #[serde(default = "default_helloasso_url")]
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// The organization whose forms, orders and payments are read.
+    pub organization_slug: String,
+    /// Partner notification signature key: when set, `x-ha-signature` is required on notifications.
+    #[serde(default)]
+    pub signature_key: Option<SecretString>,
+    /// Without a signature key, notifications are accepted only from these networks
+    /// (default: HelloAsso's published addresses).
+    #[serde(default)]
+    pub allowed_sources: Option<Vec<ipnet::IpNet>>,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// stream → mapping name (default `helloasso/{stream}`).
+    #[serde(default)]
+    pub mappings: BTreeMap<String, String>,
+}
+
+fn default_helloasso_url() -> String {
+    "https://api.helloasso.com".into()
+}
+fn default_page_size() -> u32 {
+    100
 }
 
 fn yes() -> bool {
@@ -116,18 +155,21 @@ impl ConnectorConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             ConnectorConfig::Webhook(_) => "webhook",
+            ConnectorConfig::Helloasso(_) => "helloasso",
         }
     }
 
     pub fn enabled(&self) -> bool {
         match self {
             ConnectorConfig::Webhook(c) => c.enabled,
+            ConnectorConfig::Helloasso(c) => c.enabled,
         }
     }
 
     pub fn schedules(&self) -> &BTreeMap<String, String> {
         match self {
             ConnectorConfig::Webhook(c) => &c.schedules,
+            ConnectorConfig::Helloasso(c) => &c.schedules,
         }
     }
 
@@ -150,6 +192,30 @@ impl ConnectorConfig {
                 for (key, ptr) in [("id_pointer", &c.id_pointer), ("record_pointer", &c.record_pointer)] {
                     if !(ptr.is_empty() || ptr.starts_with('/')) {
                         out.push((key.into(), format!("`{ptr}` is not a JSON pointer (it must start with `/`)")));
+                    }
+                }
+            }
+            ConnectorConfig::Helloasso(c) => {
+                if !(c.base_url.starts_with("https://") || c.base_url.starts_with("http://")) {
+                    out.push(("base_url".into(), format!("`{}` is not an http(s) URL", c.base_url)));
+                }
+                for (key, v) in [("client_id", &c.client_id), ("organization_slug", &c.organization_slug)] {
+                    if v.trim().is_empty() {
+                        out.push((key.into(), "must not be empty".into()));
+                    }
+                }
+                if c.client_secret.expose_secret().trim().is_empty() {
+                    out.push(("client_secret".into(), "must not be empty".into()));
+                }
+                if !(1..=100).contains(&c.page_size) {
+                    out.push(("page_size".into(), "must be between 1 and 100".into()));
+                }
+                for stream in c.schedules.keys().chain(c.mappings.keys()) {
+                    if !["members", "memberships", "payments"].contains(&stream.as_str()) {
+                        out.push((
+                            format!("schedules.{stream}"),
+                            "unknown stream; HelloAsso streams are members, memberships, payments".into(),
+                        ));
                     }
                 }
             }

@@ -83,7 +83,10 @@ fn is_secret_key(key: &str) -> bool {
     key == "admin.token"
         || key == "database.url"
         || ((key.starts_with("connectors.") || key.starts_with("webhooks."))
-            && (key.ends_with(".secret") || key.ends_with("_secret") || key.ends_with("token")))
+            && (key.ends_with(".secret")
+                || key.ends_with("_secret")
+                || key.ends_with("token")
+                || key.ends_with("signature_key")))
 }
 
 fn describe(err: &figment::Error) -> String {

@@ -55,7 +55,7 @@ fn environment_overrides_the_file_with_double_underscore_nesting() {
     assert_eq!(c.http.bind.to_string(), "0.0.0.0:9999");
     assert_eq!(c.admin.token.as_ref().unwrap().expose_secret(), "a-long-enough-admin-token");
     assert_eq!(c.queue.concurrency, 3);
-    let ConnectorConfig::Webhook(w) = &c.connectors["members_form"];
+    let ConnectorConfig::Webhook(w) = &c.connectors["members_form"] else { panic!("a webhook connector") };
     assert_eq!(w.stream, "members");
     assert_eq!(w.secret.expose_secret(), SECRET, "the file's value is kept where env says nothing");
 }

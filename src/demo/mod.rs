@@ -8,6 +8,7 @@
 //! (HelloAsso → Odoo/Dokos, Cal.com → Mattermost/Google Calendar/Snipe-IT, the programme) are
 //! separate issues: until their connectors exist, the demo says so instead of pretending.
 
+mod helloasso;
 mod scenario;
 mod website;
 
@@ -28,18 +29,24 @@ pub struct DemoOptions {
     pub once: bool,
 }
 
-/// The mapping the demo's member form uses, when `./mappings` is not there (run outside the repo).
-const MEMBERS_MAPPING: &str = include_str!("../../mappings/webhook/members.toml");
+/// The mappings the demo uses, written to its data folder (so it also runs outside the repo).
+const MAPPINGS: [(&str, &str); 4] = [
+    ("webhook/members.toml", include_str!("../../mappings/webhook/members.toml")),
+    ("helloasso/members.toml", include_str!("../../mappings/helloasso/members.toml")),
+    ("helloasso/memberships.toml", include_str!("../../mappings/helloasso/memberships.toml")),
+    ("helloasso/payments.toml", include_str!("../../mappings/helloasso/payments.toml")),
+];
 
 /// A demo configuration: the hub on `bind`, SQLite in `data_dir`, the member form, the website endpoint.
-pub fn demo_config(opts: &DemoOptions, form_secret: &str, site_url: &str, site_secret: &str) -> Result<Config> {
-    let mappings = if std::path::Path::new("mappings/webhook/members.toml").exists() {
-        PathBuf::from("mappings")
-    } else {
-        let dir = opts.data_dir.join("mappings");
-        crate::testing::write_files(&dir, &[("webhook/members.toml", MEMBERS_MAPPING)])?;
-        dir
-    };
+pub fn demo_config(
+    opts: &DemoOptions,
+    form_secret: &str,
+    site_url: &str,
+    site_secret: &str,
+    helloasso: &serde_json::Value,
+) -> Result<Config> {
+    let mappings = opts.data_dir.join("mappings");
+    crate::testing::write_files(&mappings, &MAPPINGS)?;
     let toml = format!(
         r#"data_dir = "{data}"
 [http]
@@ -56,7 +63,7 @@ poll_interval_ms = 50
 [webhooks.endpoints.site_web]
 url = "{site_url}"
 description = "Le site web du tiers-lieu (démo)"
-event_types = ["member.*", "membership.*", "donation.received", "booking.*", "event.*"]
+event_types = ["member.*", "membership.*", "donation.received", "payment.*", "booking.*", "event.*"]
 secret = "{site_secret}"
 [connectors.formulaire_adhesion]
 kind = "webhook"
@@ -64,7 +71,19 @@ secret = "{form_secret}"
 stream = "members"
 entity = "person"
 mapping = "webhook/members"
+[connectors.helloasso_main]
+kind = "helloasso"
+base_url = "{ha_base}"
+client_id = "{ha_id}"
+client_secret = "{ha_secret}"
+organization_slug = "{ha_org}"
+signature_key = "{ha_key}"
 "#,
+        ha_base = helloasso["base_url"].as_str().unwrap_or_default(),
+        ha_id = helloasso["client_id"].as_str().unwrap_or_default(),
+        ha_secret = helloasso["client_secret"].as_str().unwrap_or_default(),
+        ha_org = helloasso["organization_slug"].as_str().unwrap_or_default(),
+        ha_key = helloasso["notification_signature_key"].as_str().unwrap_or_default(),
         data = opts.data_dir.display(),
         bind = opts.bind,
         admin = admin_token(),
@@ -91,7 +110,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     }
     let site = website::start().await?;
     let (form_secret, site_secret) = (secret::generate(), secret::generate());
-    let config = demo_config(&opts, &form_secret, &site.url, &site_secret)?;
+    let helloasso = sandboxes.get("helloasso").map(|s| s.credentials.clone()).unwrap_or_default();
+    let config = demo_config(&opts, &form_secret, &site.url, &site_secret, &helloasso)?;
     let token = config.admin.token.as_ref().map(|t| t.expose_secret().to_string()).unwrap_or_default();
     site.set_secret(&site_secret);
     let app = App::build(config).await.context("starting the hub")?.spawn().await?;

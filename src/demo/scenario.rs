@@ -13,7 +13,7 @@ use serde_json::json;
 use super::website::Website;
 use crate::app::RunningApp;
 
-async fn wait_for<F, Fut>(mut check: F) -> bool
+pub(super) async fn wait_for<F, Fut>(mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -98,7 +98,8 @@ pub async fn play(app: &RunningApp, form_secret: &str, site: &Website, sandboxes
         if updated { "member.updated livré au site web" } else { "rien livré au site web en 15 s" }
     ));
 
-    out.push("3. Dans les outils (bacs à sable), ce que le personnel et le public y font :".into());
+    out.extend(super::helloasso::flow(app, site, sandboxes).await);
+    out.push("4. Dans les autres outils (bacs à sable), ce que le personnel et le public y font :".into());
     for line in tool_activity(sandboxes).await {
         out.push(format!("   - {line}"));
     }
@@ -107,7 +108,7 @@ pub async fn play(app: &RunningApp, form_secret: &str, site: &Website, sandboxes
 }
 
 /// Posts to a sandbox's trigger route; the JSON answer or why not.
-async fn trigger(
+pub(super) async fn trigger(
     sandboxes: &AllSandboxes,
     key: &str,
     path: &str,
@@ -125,18 +126,7 @@ async fn trigger(
 /// record is created in the tool's sandbox; the line says where it is and that no connector reads it yet.
 async fn tool_activity(sandboxes: &AllSandboxes) -> Vec<String> {
     let mut out = Vec::new();
-    let payer = seed::person(1);
     let not_yet = "le hub n'a pas encore ce connecteur : la donnée reste dans l'outil";
-    match trigger(sandboxes, "helloasso", "/_sandbox/payments", json!({"formType": "Membership", "person": 1})).await {
-        Ok(v) => out.push(format!(
-            "HelloAsso : {} {} paie son adhésion → commande {} ({} €) ; {not_yet} (issue 4 : vers Odoo ou Dokos)",
-            payer.given_name,
-            payer.family_name,
-            v["order"]["id"],
-            v["payment"]["amount"].as_f64().unwrap_or(0.0) / 100.0
-        )),
-        Err(e) => out.push(format!("HelloAsso : le paiement simulé a échoué ({e})")),
-    }
     // The first free slot among a few (the seeded month already holds bookings).
     let mut booked = Err("aucun créneau libre".to_string());
     'slots: for day in 2..9 {

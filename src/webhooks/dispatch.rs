@@ -256,9 +256,22 @@ async fn endpoint_loop(
             }
             continue;
         }
+        // The endpoint as it is now (a rotation or a new URL applies from the next batch on, in
+        // every process); disabled or deleted meanwhile: nothing is sent, the leases run out.
+        let current = match shared.store.get_endpoint(id).await {
+            Ok(Some(row)) if row.enabled => Target::from_row(&row).map(Arc::new),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!(endpoint = %id, error = %e, "cannot read the endpoint; using the last known settings");
+                Some(target.clone())
+            }
+        };
+        let Some(current) = current else {
+            continue;
+        };
         for delivery in claimed {
             let permit = slots.clone().acquire_owned().await.expect("never closed");
-            let (shared, target, results) = (shared.clone(), target.clone(), results.clone());
+            let (shared, target, results) = (shared.clone(), current.clone(), results.clone());
             sends.spawn(async move {
                 let outcome = send(&shared, id, &target, delivery).await;
                 let _ = results.send(outcome).await;
