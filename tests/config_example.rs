@@ -80,6 +80,7 @@ fn the_commented_connector_block_is_valid_once_uncommented() {
     let start = text.find("# [connectors.members_form]").unwrap();
     let block: String = text[start..]
         .lines()
+        .take_while(|l| l.starts_with('#') && l.trim() != "#")
         .map(|l| l.trim_start_matches("# "))
         .map(|l| l.split("  #").next().unwrap().trim_end().replace("whsec_…", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
         .collect::<Vec<_>>()
@@ -104,4 +105,21 @@ fn the_commented_webhook_endpoint_is_valid_once_uncommented() {
     let ep = &config.webhooks.endpoints["site_web"];
     assert_eq!(ep.event_types, ["member.*", "event.*"]);
     assert!(config.validate().is_empty(), "{:?}", config.validate());
+}
+
+#[test]
+fn the_commented_helloasso_block_is_valid_once_uncommented() {
+    let text = example();
+    let start = text.find("# [connectors.helloasso_main]").unwrap();
+    let block: String = text[start..]
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.trim_start_matches("# "))
+        .map(|l| l.split("  #").next().unwrap().trim_end().replace('…', "x"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = Config::from_toml_str(&block).unwrap_or_else(|e| panic!("{block}\n{e}"));
+    let ConnectorConfig::Helloasso(h) = &config.connectors["helloasso_main"] else { panic!("a helloasso connector") };
+    assert_eq!((h.organization_slug.as_str(), h.page_size), ("mon-tiers-lieu", 100));
+    assert_eq!(h.allowed_sources.as_ref().map(|a| a.len()), Some(1));
 }
