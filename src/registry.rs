@@ -109,9 +109,17 @@ fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
                 .map_err(|e| format!("key `secret`: {e}"))?;
             let entity =
                 EntityKind::parse(&c.entity).ok_or_else(|| format!("key `entity`: unknown kind `{}`", c.entity))?;
+            // The previous secret keeps being accepted during a rotation.
+            let mut secrets = vec![secret];
+            if let Some(previous) = &c.previous_secret {
+                secrets.push(
+                    hub_connector_sdk::standard_webhooks::WebhookSecret::parse(previous.expose_secret())
+                        .map_err(|e| format!("key `previous_secret`: {e}"))?,
+                );
+            }
             let settings = WebhookSettings {
                 instance: name.to_string(),
-                secrets: vec![secret],
+                secrets,
                 stream: c.stream.clone(),
                 entity,
                 id_pointer: c.id_pointer.clone(),

@@ -518,3 +518,30 @@ async fn retention_forgets_what_was_delivered_never_what_is_pending() {
     assert_eq!(deliveries[0]["status"], "pending");
     hub.shutdown().await;
 }
+
+#[tokio::test]
+async fn once_a_create_gives_up_its_pending_update_is_not_sent_alone() {
+    let hub = spawn_hub_with(|c| {
+        fast_webhooks(c);
+        c.webhooks.retry_schedule_secs = vec![0, 2];
+    })
+    .await;
+    let receiver = Receiver::scripted(|_, _| Reply::status(500)).await;
+    let (endpoint, _) = create_endpoint(&hub, &receiver.url, &[]).await;
+    hub.post_member(1).await;
+    eventually("the create's first attempt", || async { !receiver.all().is_empty() }).await;
+    post_member_phone(&hub, 1, "07 22 22 22 22").await;
+    let path = format!("/api/v1/webhook-endpoints/{endpoint}");
+    eventually("both deliveries failed", || async {
+        hub.admin_get(&path).await.1["failed_deliveries"].as_array().is_some_and(|d| d.len() == 2)
+    })
+    .await;
+    let (_, ep) = hub.admin_get(&path).await;
+    let failed = ep["failed_deliveries"].as_array().unwrap();
+    assert!(
+        failed.iter().any(|d| d["last_error"].as_str().is_some_and(|e| e.contains("earlier change"))),
+        "the update failed with its create: {ep}"
+    );
+    assert!(receiver.all().iter().all(|r| r.event_type() == "member.created"), "the update was never sent alone");
+    hub.shutdown().await;
+}

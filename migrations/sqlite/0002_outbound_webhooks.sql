@@ -2,6 +2,8 @@
 -- and every attempt. Ordering key of deliveries: the outbox seq (commit order within an entity).
 
 ALTER TABLE outbox ADD COLUMN fanned_out BOOLEAN NOT NULL DEFAULT FALSE;
+-- Changes made before outbound webhooks existed are history, not news: never sent.
+UPDATE outbox SET fanned_out = TRUE;
 CREATE INDEX outbox_unfanned ON outbox(seq) WHERE fanned_out = FALSE;
 
 CREATE TABLE webhook_endpoints (

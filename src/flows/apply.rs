@@ -93,6 +93,7 @@ pub async fn apply_record(
         JobError::permanent("mapping", format!("record {} of stream {}: {e}", record.external_id, record.stream))
     })?;
     let hash = reconcile::content_hash(&fields);
+    Store::lock_source_record_in(tx, system, instance, &record.external_id).await?;
     let link = Store::find_link_in(tx, system, instance, &record.external_id).await?.map(|l| LinkState {
         entity_id: l.entity_id,
         last_read_hash: l.last_read_hash,

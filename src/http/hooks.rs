@@ -89,17 +89,56 @@ async fn handle(
     }
 }
 
-/// The client's address: the TCP peer, or — when the peer is a trusted proxy — the last address
-/// that proxy appended to `X-Forwarded-For`.
+/// The client's address: the TCP peer, or — when the peer is a trusted proxy — the address that
+/// proxy appended to `X-Forwarded-For`: the last entry of the last header line (a client can send
+/// its own `X-Forwarded-For` lines; only the proxy's own entry is believed). A trusted proxy that
+/// sends no usable header gives `None` (the proxy's own address is not the client's). Addresses
+/// are compared in canonical form (`::ffff:a.b.c.d` is `a.b.c.d`).
 pub fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpAddr]) -> Option<IpAddr> {
-    let peer = peer?;
-    if !trusted.contains(&peer) {
+    let peer = peer?.to_canonical();
+    if !trusted.iter().any(|t| t.to_canonical() == peer) {
         return Some(peer);
     }
     headers
-        .get("x-forwarded-for")
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
-        .and_then(|v| v.trim().parse().ok())
-        .or(Some(peer))
+        .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::client_addr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_the_trusted_proxys_own_entry_is_believed() {
+        let proxy = ip("10.0.0.2");
+        let mut h = HeaderMap::new();
+        assert_eq!(client_addr(Some(ip("203.0.113.9")), &h, &[proxy]), Some(ip("203.0.113.9")), "not a proxy");
+        assert_eq!(client_addr(Some(proxy), &h, &[proxy]), None, "a trusted proxy without the header");
+        // The client forged a line; the proxy appended its own line (HAProxy) or entry (nginx).
+        h.append("x-forwarded-for", HeaderValue::from_static("51.138.206.200"));
+        h.append("x-forwarded-for", HeaderValue::from_static("198.51.100.7"));
+        assert_eq!(client_addr(Some(proxy), &h, &[proxy]), Some(ip("198.51.100.7")));
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_static("51.138.206.200, 198.51.100.7"));
+        assert_eq!(
+            client_addr(Some(ip("::ffff:10.0.0.2")), &h, &[proxy]),
+            Some(ip("198.51.100.7")),
+            "mapped IPv6 peer"
+        );
+        // Forged headers from an untrusted peer are ignored.
+        assert_eq!(client_addr(Some(ip("192.0.2.1")), &h, &[proxy]), Some(ip("192.0.2.1")));
+    }
 }

@@ -43,6 +43,8 @@ struct FieldFile {
     default: Option<Value>,
     #[serde(default)]
     authority: Vec<String>,
+    #[serde(default)]
+    lenient: bool,
 }
 
 fn default_transform() -> String {
@@ -57,6 +59,8 @@ pub struct FieldRule {
     pub required: bool,
     pub default: Option<Value>,
     pub authority: Vec<String>,
+    /// A value the transform refuses is left out (with a warning) instead of refusing the record.
+    pub lenient: bool,
 }
 
 /// A validated mapping.
@@ -101,11 +105,15 @@ impl Mapping {
             let raw =
                 record.data.pointer(&rule.from).cloned().filter(|v| !v.is_null()).or_else(|| rule.default.clone());
             let value = match raw {
-                Some(v) => transform::apply(&rule.transform, &v).map_err(|e| MapError {
-                    field: field.clone(),
-                    pointer: rule.from.clone(),
-                    reason: e.0,
-                })?,
+                Some(v) => match transform::apply(&rule.transform, &v) {
+                    Ok(value) => value,
+                    Err(e) if rule.lenient && !rule.required => {
+                        tracing::warn!(stream = %record.stream, record = %record.external_id, field = %field,
+                            pointer = %rule.from, reason = %e.0, "value left out (lenient field)");
+                        Value::Null
+                    }
+                    Err(e) => return Err(MapError { field: field.clone(), pointer: rule.from.clone(), reason: e.0 }),
+                },
                 None => Value::Null,
             };
             if value.is_null() {
@@ -192,6 +200,7 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
                     required: f.required,
                     default: f.default,
                     authority: f.authority,
+                    lenient: f.lenient,
                 },
             )
         })

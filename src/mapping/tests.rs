@@ -92,3 +92,20 @@ fn the_repository_mappings_load() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
     MappingSet::load_dir(&dir).unwrap_or_else(|e| panic!("mappings/ must load:\n{e}"));
 }
+
+#[test]
+fn a_lenient_field_drops_a_bad_value_instead_of_refusing_the_record() {
+    let strict = "entity = \"person\"\n[fields.country]\nfrom = \"/country\"\ntransform = \"country\"\n";
+    let lenient = format!("{strict}lenient = true\n");
+    let record = SourceRecord {
+        stream: "members".into(),
+        external_id: "1".into(),
+        updated_at: None,
+        deleted: false,
+        data: serde_json::json!({"country": "Atlantis"}),
+    };
+    let m = MappingSet::parse("t/strict", "t/strict.toml", strict).unwrap();
+    assert!(m.apply(&record).unwrap_err().to_string().contains("country"));
+    let m = MappingSet::parse("t/lenient", "t/lenient.toml", &lenient).unwrap();
+    assert!(m.apply(&record).unwrap().is_empty(), "left out, the record goes through");
+}

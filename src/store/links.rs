@@ -25,6 +25,25 @@ const LINK_COLUMNS: &str = "system, instance, external_id, entity_kind, entity_i
      last_pushed_hash, remote_updated_at, updated_at";
 
 impl Store {
+    /// Serialises, until the transaction ends, every job applying the same external record: two
+    /// notifications about one order processed at once must not both create its entities.
+    /// PostgreSQL takes a transaction-scoped advisory lock; SQLite's single writer already
+    /// serialises write transactions.
+    pub async fn lock_source_record_in(
+        tx: &mut Tx,
+        system: &str,
+        instance: &str,
+        external_id: &str,
+    ) -> Result<(), StoreError> {
+        if let Tx::Postgres(t) = tx {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("{system}\u{1f}{instance}\u{1f}{external_id}"))
+                .execute(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The link of one external record (inside the job's transaction).
     pub async fn find_link_in(
         tx: &mut Tx,

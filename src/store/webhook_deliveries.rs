@@ -15,7 +15,7 @@ use serde_json::Value;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{Db, OutboxRow, Store, StoreError, Tx, now_ms, on_pool, on_tx};
+use super::{Db, OutboxRow, Store, StoreError, Tx, now_ms, on_pool, on_tx, on_write};
 
 /// A message to insert.
 pub struct NewMessage {
@@ -263,36 +263,61 @@ impl Store {
         Ok(out)
     }
 
-    /// Logs attempts and moves their deliveries on, in the caller's transaction.
+    /// Logs attempts and moves their deliveries on, in the caller's transaction. Attempts of
+    /// deliveries deleted meanwhile (their endpoint was deleted) are dropped, not an error. A
+    /// delivery that gives up takes the later pending changes of the same entity to that endpoint
+    /// with it (`failed`, "an earlier change could not be delivered"), so an update never arrives
+    /// without its create; a replay sends them again, in order.
     pub async fn record_attempts_in(tx: &mut Tx, results: &[(NewAttempt, DeliveryOutcome)]) -> Result<(), StoreError> {
         for chunk in results.chunks(400) {
+            let existing: std::collections::HashSet<i64> = on_tx!(tx, c => {
+                let mut q = sqlx::QueryBuilder::new("SELECT id FROM webhook_deliveries WHERE id IN (");
+                let mut sep = q.separated(", ");
+                for (a, _) in chunk {
+                    sep.push_bind(a.delivery_id);
+                }
+                q.push(")");
+                q.build_query_scalar::<i64>().fetch_all(c).await?
+            })
+            .into_iter()
+            .collect();
+            let chunk: Vec<&(NewAttempt, DeliveryOutcome)> =
+                chunk.iter().filter(|(a, _)| existing.contains(&a.delivery_id)).collect();
+            if chunk.is_empty() {
+                continue;
+            }
             on_tx!(tx, c => {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO webhook_attempts (delivery_id, endpoint_id, message_id, attempt, attempted_at, ok, \
                      status_code, latency_ms, response_excerpt, error) ");
-                q.push_values(chunk, |mut row, (a, _)| {
+                q.push_values(chunk.iter(), |mut row, (a, _)| {
                     row.push_bind(a.delivery_id).push_bind(a.endpoint_id).push_bind(&a.message_id).push_bind(a.attempt)
                         .push_bind(a.attempted_at).push_bind(a.ok).push_bind(a.status_code).push_bind(a.latency_ms)
                         .push_bind(&a.response_excerpt).push_bind(&a.error);
                 });
                 q.build().execute(c).await?.rows_affected()
             });
-            let delivered: Vec<i64> =
-                chunk.iter().filter(|(_, o)| *o == DeliveryOutcome::Delivered).map(|(a, _)| a.delivery_id).collect();
-            if !delivered.is_empty() {
-                let now = now_ms();
+            // Delivered, grouped by the status each answered (200, 202, 204…).
+            let mut delivered: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+            for (a, o) in &chunk {
+                if *o == DeliveryOutcome::Delivered {
+                    delivered.entry(a.status_code.unwrap_or(200)).or_default().push(a.delivery_id);
+                }
+            }
+            let now = now_ms();
+            for (status, ids) in &delivered {
                 on_tx!(tx, c => {
-                    let mut q = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, lease_until_ms = NULL, last_status = 200, last_error = NULL, delivered_at_ms = ");
-                    q.push_bind(now).push(" WHERE status = 'pending' AND id IN (");
+                    let mut q = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, lease_until_ms = NULL, last_error = NULL, last_status = ");
+                    q.push_bind(*status).push(", delivered_at_ms = ").push_bind(now).push(" WHERE status = 'pending' AND id IN (");
                     let mut sep = q.separated(", ");
-                    for id in &delivered {
+                    for id in ids {
                         sep.push_bind(*id);
                     }
                     q.push(")");
                     q.build().execute(c).await?.rows_affected()
                 });
             }
-            for (a, outcome) in chunk {
+            for (a, outcome) in &chunk {
                 let (status, next) = match outcome {
                     DeliveryOutcome::Delivered => continue,
                     DeliveryOutcome::RetryAt(at) => ("pending", *at),
@@ -304,8 +329,34 @@ impl Store {
                      lease_until_ms = NULL, last_status = $3, last_error = $4 WHERE id = $5 AND status = 'pending'")
                     .bind(status).bind(next).bind(a.status_code).bind(error).bind(a.delivery_id)
                     .execute(c).await?.rows_affected());
+                if *outcome == DeliveryOutcome::GaveUp {
+                    on_tx!(tx, c => sqlx::query(
+                        "UPDATE webhook_deliveries SET status = 'failed', lease_until_ms = NULL, \
+                         last_error = 'an earlier change of this entity could not be delivered' \
+                         WHERE endpoint_id = $1 AND status = 'pending' \
+                         AND entity_key = (SELECT entity_key FROM webhook_deliveries WHERE id = $2) \
+                         AND message_seq > (SELECT message_seq FROM webhook_deliveries WHERE id = $2)")
+                        .bind(a.endpoint_id).bind(a.delivery_id).execute(c).await?.rows_affected());
+                }
             }
         }
+        Ok(())
+    }
+
+    /// Gives claimed deliveries back (their endpoint was disabled between the claim and the send).
+    pub async fn release_deliveries(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        on_write!(self, p => {
+            let mut q = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET lease_until_ms = NULL WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(p).await?.rows_affected()
+        });
         Ok(())
     }
 

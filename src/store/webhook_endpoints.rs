@@ -159,7 +159,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let n = on_write!(self, p => sqlx::query(
             "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until_ms = $1, secret = $2, \
-             updated_at = $3 WHERE id = $4")
+             updated_at = $3 WHERE id = $4 AND secret <> $2")
             .bind(previous_until_ms).bind(new_secret).bind(Utc::now()).bind(id).execute(p).await?.rows_affected());
         Ok(n == 1)
     }

@@ -11,7 +11,9 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
     ("member.created", "a person appeared in the canonical store"),
     ("member.updated", "a person's fields changed"),
     ("member.deleted", "a person was deleted at their source"),
-    ("membership.created", "a new membership"),
+    ("membership.created", "a new membership, paid (status active)"),
+    ("membership.pending", "a membership recorded but not paid (payment pending, refused or cancelled)"),
+    ("membership.activated", "a membership recorded earlier became active (its payment went through)"),
     ("membership.renewed", "a membership's period_end moved later"),
     ("membership.updated", "another change to a membership"),
     ("membership.cancelled", "a membership was cancelled or deleted"),
@@ -102,9 +104,11 @@ pub fn public_type(kind: &str, op: &str, old: Option<&Value>, new: Option<&Value
     let named = |s: &str| s.to_string();
     match (kind, op) {
         ("person", op) => format!("member.{op}"),
-        ("membership", "created") => named("membership.created"),
+        ("membership", "created") if text(new, "status").is_none_or(|s| s == "active") => named("membership.created"),
+        ("membership", "created") => named("membership.pending"),
         ("membership", "deleted") => named("membership.cancelled"),
         ("membership", _) if became(old, new, "status", &["cancelled", "refunded"]) => named("membership.cancelled"),
+        ("membership", _) if became(old, new, "status", &["active"]) => named("membership.activated"),
         ("membership", _) => {
             let later = match (text(old, "period_end"), text(new, "period_end")) {
                 (Some(o), Some(n)) => n > o,
@@ -151,6 +155,15 @@ mod tests {
         let m = |end: &str| Some(json!({"period_end": end, "status": "active"}));
         assert_eq!(t("membership", "updated", m("2026-12-31"), m("2027-12-31")), "membership.renewed");
         assert_eq!(t("membership", "updated", m("2026-12-31"), m("2026-12-31")), "membership.updated");
+        let st = |status: &str| Some(json!({"status": status}));
+        assert_eq!(t("membership", "created", None, st("active")), "membership.created");
+        assert_eq!(
+            t("membership", "created", None, st("pending")),
+            "membership.pending",
+            "not paid: not a membership yet"
+        );
+        assert_eq!(t("membership", "updated", st("pending"), st("active")), "membership.activated");
+        assert_eq!(t("membership", "updated", st("active"), st("refunded")), "membership.cancelled");
         let p = |status: &str, kind: &str| Some(json!({"status": status, "kind": kind}));
         assert_eq!(t("payment", "created", None, p("authorized", "donation")), "donation.received");
         assert_eq!(t("payment", "created", None, p("authorized", "membership")), "payment.succeeded");

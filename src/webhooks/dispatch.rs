@@ -231,10 +231,10 @@ async fn endpoint_loop(
         while sends.try_join_next().is_some() {}
         // Claim in batches: wait until half the slots are free (one claim per delivery would
         // cost a database round trip each).
-        while slots.available_permits() < refill {
+        if slots.available_permits() < refill {
             tokio::select! {
-                p = slots.clone().acquire_owned() => drop(p),
-                _ = stop.changed() => break,
+                p = slots.clone().acquire_many_owned(refill as u32) => drop(p),
+                _ = stop.changed() => {}
             }
         }
         if *stop.borrow() {
@@ -267,6 +267,16 @@ async fn endpoint_loop(
             }
         };
         let Some(current) = current else {
+            // Disabled or deleted since the claim: give the claims back and wait (the supervisor
+            // stops this loop at its next refresh, or it resumes if the endpoint was re-enabled).
+            let ids: Vec<i64> = claimed.iter().map(|d| d.id).collect();
+            if let Err(e) = shared.store.release_deliveries(&ids).await {
+                tracing::error!(endpoint = %id, error = %e, "cannot release claimed deliveries; their leases will run out");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => {}
+            }
             continue;
         };
         for delivery in claimed {

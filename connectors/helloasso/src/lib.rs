@@ -26,7 +26,8 @@
 //!   `customFields`. `status` is `active` only when the order's payments are all Authorized (or it
 //!   has none: a free tier) and the item is Processed/Registered; `refunded` when a payment of the
 //!   order is Refunded/Refunding (or the item is Refunded) — so the hub cancels what it created;
-//!   `pending` otherwise (waiting, refused, cancelled: not a valid membership).
+//!   `cancelled` when the payment was refused, cancelled, abandoned or contested, `pending`
+//!   otherwise (waiting for the bank): neither is a valid membership.
 //! * `payments` (payment), one per payment, `payment-{paymentId}`: `paymentId`, `orderId`,
 //!   `amount`, `state`, `date`, `payerEmail`, `payerFirstName`, `payerLastName`, `kind`
 //!   (`membership`, `donation` (also CrowdFunding), `ticket` (Event), `shop`, otherwise `payment`),
@@ -336,6 +337,13 @@ impl HelloAssoConnector {
                 other => other,
             },
         )?;
+        // A partner URL may receive other organizations' events: only this organization's orders
+        // become records here.
+        let org = order.get("organizationSlug").and_then(serde_json::Value::as_str);
+        if org.is_some_and(|o| !o.eq_ignore_ascii_case(&self.settings.organization_slug)) {
+            tracing::info!(instance = %self.settings.instance, order = %order_id, "order of another organization ignored");
+            return Ok(Vec::new());
+        }
         Ok(records::order_records(&order)?.into_all())
     }
 }

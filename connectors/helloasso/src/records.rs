@@ -80,16 +80,36 @@ pub fn order_payment_state(order: &Value) -> String {
     }
 }
 
-/// The membership's `status`: `refunded` when its order is refunded (or the item is), `active` when
-/// the order's payments are all Authorized (or it has none) and the item is Processed/Registered,
-/// `pending` otherwise (waiting, refused, cancelled…: not a valid membership).
+/// The membership's `status`: `refunded` when its order is refunded (or the item is), `cancelled`
+/// when its payment was refused, cancelled, abandoned or contested (or the item cancelled),
+/// `active` when the order's payments are all Authorized (or it has none) and the item is
+/// Processed/Registered, `pending` otherwise (waiting for the bank: not a valid membership yet).
 pub fn membership_status(payment_state: &str, item_state: &str) -> &'static str {
     if payment_state == "Refunded" || item_state == "Refunded" {
         "refunded"
+    } else if matches!(payment_state, "Refused" | "Canceled" | "Abandoned" | "Contested") || item_state == "Canceled" {
+        "cancelled"
     } else if matches!(payment_state, "Authorized" | "None") && matches!(item_state, "Processed" | "Registered") {
         "active"
     } else {
         "pending"
+    }
+}
+
+/// `city` and `birthDate` for the mappings: the form's "Commune" and "Date de naissance" custom
+/// fields when the form asks them, else HelloAsso's own `city` and `dateOfBirth` (payers only).
+fn place_and_birth(data: &mut Map<String, Value>, custom: &Map<String, Value>) {
+    let answer = |label: &str| {
+        custom.iter().find(|(k, _)| k.eq_ignore_ascii_case(label)).and_then(|(_, v)| v.as_str()).map(str::trim)
+    };
+    if let Some(city) = answer("Commune").filter(|c| !c.is_empty()) {
+        data.insert("city".into(), json!(city));
+    }
+    let birth = answer("Date de naissance").filter(|d| !d.is_empty()).map(str::to_string).or_else(|| {
+        data.get("dateOfBirth").and_then(Value::as_str).filter(|d| !d.starts_with("0001-")).map(str::to_string)
+    });
+    if let Some(birth) = birth {
+        data.insert("birthDate".into(), json!(birth));
     }
 }
 
@@ -164,6 +184,7 @@ pub fn order_records(order: &Value) -> Result<OrderRecords, ConnectorError> {
             _ => fields.extend(custom_fields(item)),
         }
     }
+    place_and_birth(&mut data, &fields);
     data.insert("customFields".into(), Value::Object(fields));
     data.insert("role".into(), json!("payer"));
     data.insert("orderId".into(), json!(order_id));
@@ -181,7 +202,9 @@ pub fn order_records(order: &Value) -> Result<OrderRecords, ConnectorError> {
                 let id = format!("item-{item_id}-user");
                 let mut data = Map::new();
                 copy(user, &["firstName", "lastName", "email"], &mut data);
-                data.insert("customFields".into(), Value::Object(custom_fields(item)));
+                let custom = custom_fields(item);
+                place_and_birth(&mut data, &custom);
+                data.insert("customFields".into(), Value::Object(custom));
                 data.insert("role".into(), json!("beneficiary"));
                 data.insert("orderId".into(), json!(order_id));
                 data.insert("itemId".into(), json!(item_id));
@@ -317,6 +340,28 @@ mod tests {
     fn example(name: &str) -> Value {
         let path = format!("{}/../../../shared/vendor-specs/helloasso/examples/{name}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(&path).expect("example readable")).expect("example parses")
+    }
+
+    #[test]
+    fn statuses_places_and_birth_dates() {
+        assert_eq!(membership_status("Authorized", "Processed"), "active");
+        assert_eq!(membership_status("Refused", "Processed"), "cancelled");
+        assert_eq!(membership_status("Contested", "Processed"), "cancelled");
+        assert_eq!(membership_status("Refunded", "Processed"), "refunded");
+        assert_eq!(membership_status("WaitingBankValidation", "Processed"), "pending");
+        let mut data = Map::new();
+        data.insert("city".into(), json!("Nantes"));
+        data.insert("dateOfBirth".into(), json!("1973-04-23T00:00:00+01:00"));
+        place_and_birth(&mut data, &Map::new());
+        assert_eq!(
+            (data["city"].clone(), data["birthDate"].clone()),
+            (json!("Nantes"), json!("1973-04-23T00:00:00+01:00"))
+        );
+        let mut custom = Map::new();
+        custom.insert("Commune".into(), json!(" Montreuil "));
+        custom.insert("Date de naissance".into(), json!("14/07/1989"));
+        place_and_birth(&mut data, &custom);
+        assert_eq!((data["city"].clone(), data["birthDate"].clone()), (json!("Montreuil"), json!("14/07/1989")));
     }
 
     #[test]
