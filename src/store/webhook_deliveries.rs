@@ -138,25 +138,32 @@ impl Store {
         Ok(rows)
     }
 
-    /// `(entity_id, system, instance, external_id)` of every link of these entities.
+    /// `(entity_id, system, instance, external_id)` of every link of these `(kind, id)` entities
+    /// (one query per kind, through the `(entity_kind, entity_id)` index).
     pub async fn links_of_entities_in(
         tx: &mut Tx,
-        ids: &[Uuid],
+        entities: &[(String, Uuid)],
     ) -> Result<Vec<(Uuid, String, String, String)>, StoreError> {
-        if ids.is_empty() {
-            return Ok(vec![]);
+        let mut by_kind: std::collections::BTreeMap<&str, Vec<Uuid>> = std::collections::BTreeMap::new();
+        for (kind, id) in entities {
+            by_kind.entry(kind.as_str()).or_default().push(*id);
         }
-        let rows = on_tx!(tx, c => {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT entity_id, system, instance, external_id FROM external_links WHERE entity_id IN (");
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            q.push(") ORDER BY system, instance, external_id");
-            q.build_query_as::<(Uuid, String, String, String)>().fetch_all(c).await?
-        });
-        Ok(rows)
+        let mut out = Vec::new();
+        for (kind, ids) in by_kind {
+            let rows = on_tx!(tx, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT entity_id, system, instance, external_id FROM external_links WHERE entity_kind = ");
+                q.push_bind(kind).push(" AND entity_id IN (");
+                let mut sep = q.separated(", ");
+                for id in &ids {
+                    sep.push_bind(*id);
+                }
+                q.push(") ORDER BY system, instance, external_id");
+                q.build_query_as::<(Uuid, String, String, String)>().fetch_all(c).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// Inserts messages, their deliveries (`(message outbox_seq, endpoint)`) and marks the outbox rows done.

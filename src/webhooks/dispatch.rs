@@ -199,7 +199,7 @@ pub async fn run(
 
 async fn fan_out_loop(shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
-        match fanout::fan_out_once(&shared.store, 1000).await {
+        match fanout::fan_out_once(&shared.store, 200).await {
             Ok(0) => {}
             Ok(_) => {
                 shared.wake_all();

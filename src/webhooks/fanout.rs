@@ -49,9 +49,9 @@ pub async fn fan_out_once(store: &Store, limit: i64) -> Result<usize, StoreError
         return Ok(0);
     }
     let endpoints = Store::enabled_endpoints_in(&mut tx).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.entity_id).collect();
+    let entities: Vec<(String, Uuid)> = rows.iter().map(|r| (r.entity_kind.clone(), r.entity_id)).collect();
     let mut links: HashMap<Uuid, Vec<Value>> = HashMap::new();
-    for (entity, system, instance, external_id) in Store::links_of_entities_in(&mut tx, &ids).await? {
+    for (entity, system, instance, external_id) in Store::links_of_entities_in(&mut tx, &entities).await? {
         links
             .entry(entity)
             .or_default()
