@@ -71,6 +71,9 @@ impl DispatchSettings {
     }
 }
 
+/// The longest an idle endpoint loop sleeps between two claims when nothing wakes it.
+const IDLE_MAX: Duration = Duration::from_secs(2);
+
 /// Where and how one endpoint is delivered to (refreshed from the store).
 struct Target {
     url: reqwest::Url,
@@ -227,6 +230,7 @@ async fn endpoint_loop(
     let wake = shared.waker(id);
     let lease_ms = shared.settings.lease.as_millis() as i64;
     let mut sends = JoinSet::new();
+    let mut idle = shared.settings.poll;
     while !*stop.borrow() {
         while sends.try_join_next().is_some() {}
         // Claim in batches: wait until half the slots are free (one claim per delivery would
@@ -249,13 +253,17 @@ async fn endpoint_loop(
             }
         };
         if claimed.is_empty() {
+            // Nothing due: poll less and less often (up to 2 s) until woken by new deliveries or a
+            // recorded result, so an endpoint whose backlog all waits for retries does not scan it
+            // ten times a second.
             tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(shared.settings.poll) => {}
+                _ = wake.notified() => idle = shared.settings.poll,
+                _ = tokio::time::sleep(idle) => idle = (idle * 2).min(IDLE_MAX.max(shared.settings.poll)),
                 _ = stop.changed() => {}
             }
             continue;
         }
+        idle = shared.settings.poll;
         // The endpoint as it is now (a rotation or a new URL applies from the next batch on, in
         // every process); disabled or deleted meanwhile: nothing is sent, the leases run out.
         let current = match shared.store.get_endpoint(id).await {
