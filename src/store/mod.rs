@@ -16,6 +16,7 @@ mod links;
 mod misc;
 mod webhook_deliveries;
 mod webhook_endpoints;
+mod webhook_history;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -17,7 +17,6 @@ use std::{
 
 use chrono::Utc;
 use hub_connector_sdk::standard_webhooks::WebhookSecret;
-use serde_json::json;
 use tokio::{
     sync::{Notify, Semaphore, mpsc, watch},
     task::JoinSet,
@@ -101,15 +100,15 @@ impl Target {
 }
 
 /// One attempt's result, on its way to the recorder.
-struct Outcome {
-    attempt: NewAttempt,
-    outcome: DeliveryOutcome,
-    gone: bool,
+pub(super) struct Outcome {
+    pub(super) attempt: NewAttempt,
+    pub(super) outcome: DeliveryOutcome,
+    pub(super) gone: bool,
 }
 
-struct Shared {
-    store: Store,
-    settings: DispatchSettings,
+pub(super) struct Shared {
+    pub(super) store: Store,
+    pub(super) settings: DispatchSettings,
     client: reqwest::Client,
     policy: Arc<AddressPolicy>,
     /// Wakes an endpoint's loop (new deliveries, or a predecessor recorded).
@@ -117,7 +116,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn waker(&self, id: Uuid) -> Arc<Notify> {
+    pub(super) fn waker(&self, id: Uuid) -> Arc<Notify> {
         self.wake.lock().expect("wake map").entry(id).or_default().clone()
     }
 
@@ -140,7 +139,7 @@ pub async fn run(
         .map_err(|e| StoreError::Task(format!("cannot build the delivery HTTP client: {e}")))?;
     let shared = Arc::new(Shared { store: store.clone(), settings, client, policy, wake: Mutex::default() });
     let (results_tx, results_rx) = mpsc::channel::<Outcome>(4096);
-    let recorder = tokio::spawn(record(shared.clone(), results_rx));
+    let recorder = tokio::spawn(super::recorder::record(shared.clone(), results_rx));
     let fan = tokio::spawn(fan_out_loop(shared.clone(), shutdown.clone()));
     let mut loops: HashMap<Uuid, (String, watch::Sender<bool>)> = HashMap::new();
     let mut running = JoinSet::new();
@@ -377,66 +376,4 @@ async fn send(shared: &Shared, endpoint_id: Uuid, target: &Target, d: ClaimedDel
         outcome,
         gone: judged == Verdict::Gone,
     }
-}
-
-/// Writes results in batches: attempts, delivery outcomes, endpoint health; disables endpoints
-/// that answered 410 or failed with no success for `disable_after`, emitting `endpoint.disabled`.
-async fn record(shared: Arc<Shared>, mut rx: mpsc::Receiver<Outcome>) {
-    let mut batch = Vec::with_capacity(512);
-    while rx.recv_many(&mut batch, 512).await > 0 {
-        let mut tries = 0;
-        loop {
-            match write_batch(&shared, &batch).await {
-                Ok(()) => break,
-                Err(e) => {
-                    tries += 1;
-                    tracing::error!(error = %e, tries, "cannot record webhook attempts; retrying");
-                    if tries >= 10 {
-                        tracing::error!(
-                            "webhook attempts dropped unrecorded: their leases will expire and they will be sent again"
-                        );
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(200 * tries)).await;
-                }
-            }
-        }
-        let endpoints: std::collections::HashSet<Uuid> = batch.iter().map(|o| o.attempt.endpoint_id).collect();
-        for id in endpoints {
-            shared.waker(id).notify_one();
-        }
-        batch.clear();
-    }
-}
-
-async fn write_batch(shared: &Shared, batch: &[Outcome]) -> Result<(), StoreError> {
-    let mut tx = shared.store.begin().await?;
-    let rows: Vec<(NewAttempt, DeliveryOutcome)> = batch.iter().map(|o| (o.attempt.clone(), o.outcome)).collect();
-    Store::record_attempts_in(&mut tx, &rows).await?;
-    // Per endpoint: the last result of the batch says whether it is healthy.
-    let mut last: HashMap<Uuid, &Outcome> = HashMap::new();
-    for o in batch {
-        last.insert(o.attempt.endpoint_id, o);
-    }
-    let disable_after_ms = shared.settings.disable_after.as_millis() as i64;
-    for (id, o) in last {
-        let reason = if batch.iter().any(|b| b.gone && b.attempt.endpoint_id == id) {
-            Some("the endpoint answered 410 Gone".to_string())
-        } else {
-            match Store::note_endpoint_health_in(&mut tx, id, o.attempt.ok).await? {
-                Some(since) if now_ms() - since >= disable_after_ms => {
-                    Some(format!("every delivery failed for {} hours", (now_ms() - since) / 3_600_000))
-                }
-                _ => None,
-            }
-        };
-        if let Some(reason) = reason
-            && Store::disable_endpoint_in(&mut tx, id, &reason).await?
-        {
-            tracing::warn!(endpoint = %id, reason, "webhook endpoint disabled");
-            let data = json!({"endpoint_id": id, "reason": reason, "disabled_at": Utc::now()});
-            Store::append_operator_event_in(&mut tx, "endpoint.disabled", "webhook_endpoint", id, &data).await?;
-        }
-    }
-    tx.commit().await
 }

@@ -11,6 +11,7 @@ pub mod dispatch;
 pub mod endpoints;
 pub mod fanout;
 pub mod guard;
+mod recorder;
 pub mod replay;
 pub mod retry;
 pub mod secret;
