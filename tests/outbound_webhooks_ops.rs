@@ -197,3 +197,33 @@ async fn once_a_create_gives_up_its_pending_update_is_not_sent_alone() {
     assert!(receiver.all().iter().all(|r| r.event_type() == "member.created"), "the update was never sent alone");
     hub.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_replay_asked_while_the_first_attempt_is_in_flight_is_still_sent() {
+    // The first answer takes 1.5 s: the replay lands between the request and its 200, and that
+    // late 200 (recorded under the first claim) must not mark the replayed delivery done.
+    let receiver = Receiver::scripted(|_, seen| Reply {
+        status: 200,
+        retry_after: None,
+        delay: if seen == 0 { Duration::from_millis(1500) } else { Duration::ZERO },
+    })
+    .await;
+    let hub = spawn_hub_with(fast_webhooks).await;
+    create_endpoint(&hub, &receiver.url, &[]).await;
+    hub.post_member(1).await;
+    eventually("the first attempt is in flight", || async { receiver.all().len() == 1 }).await;
+    let msg = receiver.all()[0].id.clone();
+    let (status, report) =
+        hub.admin_post(&format!("/api/v1/webhook-messages/{msg}/replay"), serde_json::json!({})).await;
+    assert_eq!(status, 202, "{report}");
+    eventually("the replay is sent", || async { receiver.all().len() == 2 }).await;
+    assert_eq!(receiver.all()[1].id, msg);
+    eventually("delivered once the replay is answered", || async {
+        let (_, m) = hub.admin_get(&format!("/api/v1/webhook-messages/{msg}")).await;
+        m["deliveries"][0]["status"] == "delivered"
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.all().len(), 2, "sent twice: once, and once replayed");
+    hub.shutdown().await;
+}

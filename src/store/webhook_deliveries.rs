@@ -46,6 +46,10 @@ pub struct ClaimedDelivery {
     pub attempts: i64,
     pub message_id: String,
     pub body: String,
+    /// The lease this claim set: the claim's token. An outcome is recorded only while the delivery
+    /// still holds it (a replay clears it, so an answer to the attempt before the replay cannot
+    /// mark the replayed delivery done).
+    pub lease_until_ms: i64,
 }
 
 /// One delivery's state (API view).
@@ -92,6 +96,8 @@ pub struct NewAttempt {
     pub latency_ms: i64,
     pub response_excerpt: Option<String>,
     pub error: Option<String>,
+    /// The claim's lease (`ClaimedDelivery::lease_until_ms`); not stored with the attempt.
+    pub lease_until_ms: i64,
 }
 
 /// What becomes of a delivery after an attempt.
@@ -217,10 +223,11 @@ impl Store {
         lease_ms: i64,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let now = now_ms();
+        let lease_until_ms = now + lease_ms;
         let claimed: Vec<(i64, i64, i64)> = match &self.db {
             Db::Sqlite { write: p, .. } => {
                 sqlx::query_as(CLAIM_SQLITE)
-                    .bind(now + lease_ms)
+                    .bind(lease_until_ms)
                     .bind(endpoint_id)
                     .bind(now)
                     .bind(limit)
@@ -234,7 +241,7 @@ impl Store {
                 let mut tx = p.begin().await?;
                 sqlx::query("SET LOCAL synchronous_commit TO OFF").execute(&mut *tx).await?;
                 let rows = sqlx::query_as(CLAIM_POSTGRES)
-                    .bind(now + lease_ms)
+                    .bind(lease_until_ms)
                     .bind(endpoint_id)
                     .bind(now)
                     .bind(limit)
@@ -262,7 +269,7 @@ impl Store {
             .into_iter()
             .filter_map(|(id, seq, attempts)| {
                 let (message_id, body) = by_seq.get(&seq)?.clone();
-                Some(ClaimedDelivery { id, message_seq: seq, attempts, message_id, body })
+                Some(ClaimedDelivery { id, message_seq: seq, attempts, message_id, body, lease_until_ms })
             })
             .collect();
         out.sort_by_key(|d| d.message_seq);
@@ -303,21 +310,22 @@ impl Store {
                 });
                 q.build().execute(c).await?.rows_affected()
             });
-            // Delivered, grouped by the status each answered (200, 202, 204…).
-            let mut delivered: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+            // Delivered, grouped by the status each answered (200, 202, 204…); only while the
+            // delivery still holds this attempt's claim (a replay meanwhile wins).
+            let mut delivered: std::collections::BTreeMap<i64, Vec<(i64, i64)>> = std::collections::BTreeMap::new();
             for (a, o) in &chunk {
                 if *o == DeliveryOutcome::Delivered {
-                    delivered.entry(a.status_code.unwrap_or(200)).or_default().push(a.delivery_id);
+                    delivered.entry(a.status_code.unwrap_or(200)).or_default().push((a.delivery_id, a.lease_until_ms));
                 }
             }
             let now = now_ms();
             for (status, ids) in &delivered {
                 on_tx!(tx, c => {
                     let mut q = sqlx::QueryBuilder::new("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, lease_until_ms = NULL, last_error = NULL, last_status = ");
-                    q.push_bind(*status).push(", delivered_at_ms = ").push_bind(now).push(" WHERE status = 'pending' AND id IN (");
-                    let mut sep = q.separated(", ");
-                    for id in ids {
-                        sep.push_bind(*id);
+                    q.push_bind(*status).push(", delivered_at_ms = ").push_bind(now).push(" WHERE status = 'pending' AND (");
+                    let mut sep = q.separated(" OR ");
+                    for (id, lease) in ids {
+                        sep.push("(id = ").push_bind_unseparated(*id).push_unseparated(" AND lease_until_ms = ").push_bind_unseparated(*lease).push_unseparated(")");
                     }
                     q.push(")");
                     q.build().execute(c).await?.rows_affected()
@@ -330,12 +338,13 @@ impl Store {
                     DeliveryOutcome::GaveUp => ("failed", now_ms()),
                 };
                 let error = a.error.clone().or_else(|| a.status_code.map(|s| format!("HTTP {s}")));
-                on_tx!(tx, c => sqlx::query(
+                let moved = on_tx!(tx, c => sqlx::query(
                     "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at_ms = $2, \
-                     lease_until_ms = NULL, last_status = $3, last_error = $4 WHERE id = $5 AND status = 'pending'")
-                    .bind(status).bind(next).bind(a.status_code).bind(error).bind(a.delivery_id)
+                     lease_until_ms = NULL, last_status = $3, last_error = $4 WHERE id = $5 AND status = 'pending' \
+                     AND lease_until_ms = $6")
+                    .bind(status).bind(next).bind(a.status_code).bind(error).bind(a.delivery_id).bind(a.lease_until_ms)
                     .execute(c).await?.rows_affected());
-                if *outcome == DeliveryOutcome::GaveUp {
+                if *outcome == DeliveryOutcome::GaveUp && moved > 0 {
                     on_tx!(tx, c => sqlx::query(
                         "UPDATE webhook_deliveries SET status = 'failed', lease_until_ms = NULL, \
                          last_error = 'an earlier change of this entity could not be delivered' \
@@ -367,7 +376,9 @@ impl Store {
     }
 
     /// Sets deliveries back to pending now (replay), creating them for endpoints that had none.
-    /// A delivery in flight keeps its lease, so it is never sent twice at once.
+    /// The lease is cleared: an attempt in flight may answer after the replay, and its outcome
+    /// (recorded only under its own claim) must not mark the replayed delivery done; the replay
+    /// may therefore be sent while that attempt is still in flight (same `webhook-id`).
     pub async fn replay_deliveries(&self, pairs: &[(i64, String, Uuid)]) -> Result<u64, StoreError> {
         let now = now_ms();
         let mut n = 0;
@@ -382,7 +393,7 @@ impl Store {
                         .push_bind(now).push_bind(now);
                 });
                 q.push(" ON CONFLICT (endpoint_id, message_seq) DO UPDATE SET status = 'pending', attempts = 0, \
-                         next_attempt_at_ms = excluded.next_attempt_at_ms, delivered_at_ms = NULL");
+                         next_attempt_at_ms = excluded.next_attempt_at_ms, delivered_at_ms = NULL, lease_until_ms = NULL");
                 q.build().execute(c).await?.rows_affected()
             });
         }

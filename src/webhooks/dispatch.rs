@@ -314,6 +314,7 @@ fn describe(e: reqwest::Error) -> String {
 
 async fn send(shared: &Shared, endpoint_id: Uuid, target: &Target, d: ClaimedDelivery) -> Outcome {
     let attempt_no = d.attempts + 1;
+    let lease_until_ms = d.lease_until_ms;
     let attempted_at = Utc::now();
     let started = Instant::now();
     let ts = attempted_at.timestamp();
@@ -372,6 +373,7 @@ async fn send(shared: &Shared, endpoint_id: Uuid, target: &Target, d: ClaimedDel
             latency_ms,
             response_excerpt: excerpt,
             error,
+            lease_until_ms,
         },
         outcome,
         gone: judged == Verdict::Gone,
