@@ -136,6 +136,10 @@ impl App {
             let settings = crate::webhooks::dispatch::DispatchSettings::from_config(&self.config.webhooks);
             tokio::spawn(crate::webhooks::dispatch::run(self.store.clone(), settings, shutdown.clone()))
         });
+        let pusher = self.config.targets.enabled.then(|| {
+            let settings = crate::targets::TargetSettings::from_config(&self.config.targets);
+            tokio::spawn(crate::targets::run(self.store.clone(), self.registry.clone(), settings, shutdown.clone()))
+        });
         let workers = queue::run_workers(
             self.store.clone(),
             self.queue.clone(),
@@ -152,6 +156,13 @@ impl App {
             match dispatcher.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "webhook dispatcher stopped with an error"),
                 Err(e) => tracing::error!(error = %e, "webhook dispatcher panicked"),
+                Ok(Ok(())) => {}
+            }
+        }
+        if let Some(pusher) = pusher {
+            match pusher.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "target pushes stopped with an error"),
+                Err(e) => tracing::error!(error = %e, "target pushes panicked"),
                 Ok(Ok(())) => {}
             }
         }

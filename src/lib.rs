@@ -15,5 +15,6 @@ pub mod queue;
 pub mod reconcile;
 pub mod registry;
 pub mod store;
+pub mod targets;
 pub mod testing;
 pub mod webhooks;

@@ -1,9 +1,13 @@
 //! The connector registry: every `[connectors.NAME]` table turned into a connector value by one
-//! explicit `match` on its kind (no global registration magic), with the mapping of each stream.
+//! explicit `match` on its kind (no global registration magic), with the mapping of each stream
+//! and the canonical entity kinds the instance receives (`writes`).
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
+use hub_connector_dokos::{DokosConnector, DokosSettings};
 use hub_connector_helloasso::{HelloAssoConnector, HelloAssoSettings};
+use hub_connector_mattermost::{MattermostConnector, MattermostSettings, Route};
+use hub_connector_odoo::{OdooConnector, OdooSettings};
 use hub_connector_sdk::{Connector, EntityKind};
 use hub_connector_webhook::{WebhookConnector, WebhookSettings};
 use secrecy::ExposeSecret;
@@ -23,6 +27,9 @@ pub struct Instance {
     pub mappings: BTreeMap<String, String>,
     /// stream → cron expression.
     pub schedules: BTreeMap<String, String>,
+    /// The canonical entity kinds this instance receives through `Connector::write` (empty for
+    /// the read-only kinds).
+    pub writes: Vec<EntityKind>,
 }
 
 impl Instance {
@@ -146,7 +153,64 @@ fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
             let connector = HelloAssoConnector::new(settings).map_err(|e| e.to_string())?;
             (Arc::new(connector), c.mappings.clone())
         }
+        ConnectorConfig::Odoo(c) => {
+            let settings = OdooSettings {
+                instance: name.to_string(),
+                base_url: c.base_url.trim().trim_end_matches('/').to_string(),
+                database: c.database.trim().to_string(),
+                login: c.login.trim().to_string(),
+                api_key: c.api_key.expose_secret().trim().to_string(),
+                protocol: c.protocol,
+                membership_products: c.membership_products.clone(),
+                page_size: c.page_size,
+            };
+            let connector = OdooConnector::new(settings).map_err(|e| e.to_string())?;
+            (Arc::new(connector), c.mappings.clone())
+        }
+        ConnectorConfig::Dokos(c) => {
+            let settings = DokosSettings {
+                membership_plans: c.membership_plans.clone(),
+                page_size: c.page_size,
+                ..DokosSettings::new(
+                    name,
+                    c.base_url.trim().trim_end_matches('/'),
+                    c.api_key.expose_secret().trim(),
+                    c.api_secret.expose_secret(),
+                )
+            };
+            let connector = DokosConnector::new(settings).map_err(|e| e.to_string())?;
+            (Arc::new(connector), c.mappings.clone())
+        }
+        ConnectorConfig::Mattermost(c) => {
+            let routes = c
+                .routes_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let entity = EntityKind::parse(&r.entity)
+                        .ok_or_else(|| format!("key `routes[{i}].entity`: unknown kind `{}`", r.entity))?;
+                    let (channel, template, update_template) = (r.channel, r.template, r.update_template);
+                    Ok(Route { entity, channel, template, update_template, only_when: r.only_when })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let settings = MattermostSettings {
+                routes,
+                ..MattermostSettings::new(
+                    name,
+                    c.base_url.trim().trim_end_matches('/'),
+                    c.token.expose_secret().trim(),
+                    c.team.trim(),
+                )
+            };
+            let connector = MattermostConnector::new(settings).map_err(|e| e.to_string())?;
+            (Arc::new(connector), c.mappings.clone())
+        }
     };
+    let writes = table
+        .writes()
+        .iter()
+        .map(|w| EntityKind::parse(w).ok_or_else(|| format!("key `writes`: unknown kind `{w}`")))
+        .collect::<Result<Vec<_>, String>>()?;
     Ok(Instance {
         name: name.to_string(),
         kind: table.kind(),
@@ -154,5 +218,124 @@ fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
         connector,
         mappings,
         schedules: table.schedules().clone(),
+        writes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use hub_connector_sdk::SourceRecord;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    const VENDORS: &str = "[connectors.odoo_main]\nkind = \"odoo\"\nbase_url = \"https://tl.odoo.com/\"\n\
+        database = \"tl\"\nlogin = \"hub@tl.org\"\napi_key = \"k\"\nmembership_products = { Individuelle = \"Adhésion\" }\n\
+        [connectors.dokos_main]\nkind = \"dokos\"\nbase_url = \"https://tl.dokos.cloud\"\napi_key = \"k\"\n\
+        api_secret = \"s\"\nwrites = [\"membership\"]\nmappings = { customers = \"dokos/customers\" }\n\
+        [connectors.chat]\nkind = \"mattermost\"\nbase_url = \"https://chat.tl.org\"\ntoken = \"t\"\nteam = \"tl\"\n\
+        [connectors.members_form]\nkind = \"webhook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n";
+
+    fn registry() -> Registry {
+        let config = Config::from_toml_str(VENDORS).unwrap_or_else(|e| panic!("{e}"));
+        Registry::from_config(&config)
+            .unwrap_or_else(|e| panic!("{:?}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>()))
+    }
+
+    fn shipped_mappings() -> MappingSet {
+        MappingSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings")).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn every_vendor_kind_is_built_with_its_streams_and_writes() {
+        let registry = registry();
+        let odoo = registry.get("odoo_main").unwrap();
+        assert_eq!((odoo.kind, odoo.connector.kind(), odoo.enabled), ("odoo", "odoo", true));
+        assert_eq!(odoo.writes, [EntityKind::Person, EntityKind::Membership]);
+        let streams: Vec<String> = odoo.connector.streams().into_iter().map(|s| s.name).collect();
+        assert_eq!(streams, ["partners", "memberships"]);
+        assert_eq!(odoo.mapping_for("partners"), "odoo/partners");
+        let dokos = registry.get("dokos_main").unwrap();
+        assert_eq!((dokos.kind, dokos.connector.kind()), ("dokos", "dokos"));
+        assert_eq!(dokos.writes, [EntityKind::Membership]);
+        assert_eq!(dokos.mapping_for("customers"), "dokos/customers");
+        assert_eq!(dokos.mapping_for("subscriptions"), "dokos/subscriptions");
+        let chat = registry.get("chat").unwrap();
+        assert_eq!((chat.kind, chat.connector.kind()), ("mattermost", "mattermost"));
+        assert!(chat.connector.streams().is_empty());
+        let routed: Vec<EntityKind> = hub_connector_mattermost::default_routes().iter().map(|r| r.entity).collect();
+        assert_eq!(chat.writes, routed);
+        assert!(registry.get("members_form").unwrap().writes.is_empty(), "webhook instances receive nothing");
+    }
+
+    #[test]
+    fn the_shipped_mappings_cover_every_vendor_stream() {
+        let problems = registry().check_mappings(&shipped_mappings());
+        assert!(problems.is_empty(), "{:?}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_setting_the_connector_refuses_is_reported_with_its_key() {
+        let mut config = Config::from_toml_str(VENDORS).unwrap();
+        if let Some(ConnectorConfig::Odoo(c)) = config.connectors.get_mut("odoo_main") {
+            c.page_size = 0;
+        }
+        if let Some(ConnectorConfig::Mattermost(c)) = config.connectors.get_mut("chat") {
+            c.writes = Some(vec!["spaceship".into()]);
+        }
+        let errors: Vec<String> = Registry::from_config(&config).err().unwrap().iter().map(|e| e.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].starts_with("connector `chat`") && errors[0].contains("key `writes`"), "{errors:?}");
+        assert!(errors[1].starts_with("connector `odoo_main`") && errors[1].contains("page_size"), "{errors:?}");
+    }
+
+    fn map(set: &MappingSet, name: &str, data: Value) -> Value {
+        let record =
+            SourceRecord { stream: name.into(), external_id: "1".into(), updated_at: None, deleted: false, data };
+        let fields = set.get(name).unwrap().apply(&record).unwrap_or_else(|e| panic!("{name}: {e}"));
+        serde_json::to_value(fields).unwrap()
+    }
+
+    /// Records shaped as the connectors' docs describe them (Odoo's empty values are `false`).
+    #[test]
+    fn the_vendor_mappings_map_documented_records() {
+        let set = shipped_mappings();
+        let partner = json!({"id": 7, "name": "Camille Martin", "email": " Camille@Example.org", "phone": "06 12 34 56 78",
+            "mobile": false, "street": false, "zip": false, "city": false, "country_id": [75, "France"], "lang": "fr_FR",
+            "firstName": "Camille", "lastName": "Martin", "countryCode": "FR", "write_date": "2026-01-02 10:00:00"});
+        assert_eq!(
+            map(&set, "odoo/partners", partner),
+            json!({"given_name": "Camille", "family_name": "Martin", "email": "camille@example.org",
+                   "phone": "+33612345678", "country": "FR"})
+        );
+        let bare = json!({"id": 8, "name": "Sacha", "email": false, "phone": false, "firstName": "Sacha"});
+        assert_eq!(map(&set, "odoo/partners", bare), json!({"given_name": "Sacha"}), "`false` is left out");
+        let line = json!({"id": 3, "partner": [7, "Camille Martin"], "membership_id": [2, "Adhésion"], "date_from": "2026-01-01",
+            "date_to": "2026-12-31", "date_cancel": false, "member_price": 25.0, "state": "paid", "partnerId": 7,
+            "partnerEmail": "camille@example.org", "productName": "Adhésion", "amountCents": 2500});
+        assert_eq!(
+            map(&set, "odoo/memberships", line),
+            json!({"plan": "Adhésion", "amount": 2500, "period_start": "2026-01-01", "period_end": "2026-12-31",
+                   "person_email": "camille@example.org"})
+        );
+        let customer = json!({"name": "CUST-0001", "customer_name": "Camille Martin", "customer_type": "Individual",
+            "email_id": "camille@example.org", "mobile_no": null, "language": "fr", "disabled": 0,
+            "contact": null, "given_name": "Camille", "family_name": "Martin", "email": "camille@example.org",
+            "phone": "+33 6 12 34 56 78"});
+        assert_eq!(
+            map(&set, "dokos/customers", customer),
+            json!({"given_name": "Camille", "family_name": "Martin", "email": "camille@example.org",
+                   "phone": "+33612345678", "locale": "fr"})
+        );
+        let subscription = json!({"name": "SUB-0001", "customer": "CUST-0001", "status": "Active", "start": "2026-01-01",
+            "cancellation_date": null, "grand_total": 25.0, "currency": "EUR", "items": ["ADH"], "plan": "Individuelle",
+            "person_email": "camille@example.org"});
+        assert_eq!(
+            map(&set, "dokos/subscriptions", subscription),
+            json!({"plan": "Individuelle", "amount": 2500, "period_start": "2026-01-01",
+                   "person_email": "camille@example.org"})
+        );
+    }
 }

@@ -1,5 +1,5 @@
-//! `config.example.toml` parses, says what the defaults are, and its commented connector block,
-//! once uncommented, is a valid connector.
+//! `config.example.toml` parses, says what the defaults are, and each commented connector block,
+//! once uncommented, is a valid connector whose commented values are the defaults.
 
 use std::path::Path;
 
@@ -69,6 +69,25 @@ fn every_section_and_key_is_documented() {
         "retention_days",
         "[webhooks.endpoints.site_web]",
         "event_types",
+        "kind = \"odoo\"",
+        "database",
+        "login",
+        "api_key",
+        "protocol",
+        "membership_products",
+        "page_size",
+        "writes",
+        "mappings",
+        "kind = \"dokos\"",
+        "api_secret",
+        "membership_plans",
+        "kind = \"mattermost\"",
+        "team",
+        "routes",
+        "channel",
+        "template",
+        "update_template",
+        "only_when",
     ] {
         assert!(text.contains(key), "config.example.toml does not mention `{key}`");
     }
@@ -122,4 +141,66 @@ fn the_commented_helloasso_block_is_valid_once_uncommented() {
     let ConnectorConfig::Helloasso(h) = &config.connectors["helloasso_main"] else { panic!("a helloasso connector") };
     assert_eq!((h.organization_slug.as_str(), h.page_size), ("mon-tiers-lieu", 100));
     assert_eq!(h.allowed_sources.as_ref().map(|a| a.len()), Some(1));
+}
+
+/// The commented block starting at `header`, uncommented: one `# ` taken off each line (so `# #`
+/// stays a comment), trailing `  # …` notes cut, `…` placeholders filled; it ends at the first
+/// line that is not a comment.
+fn uncommented(text: &str, header: &str) -> String {
+    let start = text.find(header).unwrap_or_else(|| panic!("config.example.toml has no `{header}`"));
+    text[start..]
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("# ").unwrap_or(""))
+        .map(|l| l.split("  #").next().unwrap().trim_end().replace('…', "x"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The block parses and validates, and gives the same instance as its required keys alone: every
+/// optional key it shows is at its default.
+fn block_and_defaults(header: &str, name: &str, required: &[&str]) -> (ConnectorConfig, ConnectorConfig) {
+    let block = uncommented(&example(), header);
+    let full = Config::from_toml_str(&block).unwrap_or_else(|e| panic!("{block}\n{e}"));
+    let minimal: String = block
+        .lines()
+        .take_while(|l| !l.starts_with("[["))
+        .filter(|l| l.starts_with('[') || required.iter().any(|k| l.starts_with(&format!("{k} = "))))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let minimal = Config::from_toml_str(&minimal).unwrap_or_else(|e| panic!("{minimal}\n{e}"));
+    (full.connectors[name].clone(), minimal.connectors[name].clone())
+}
+
+#[test]
+fn the_commented_odoo_block_is_valid_and_states_the_defaults() {
+    let required = ["kind", "base_url", "database", "login", "api_key"];
+    let (full, minimal) = block_and_defaults("# [connectors.odoo_main]", "odoo_main", &required);
+    let (ConnectorConfig::Odoo(f), ConnectorConfig::Odoo(m)) = (&full, &minimal) else { panic!("odoo connectors") };
+    assert_eq!((f.protocol, f.page_size, &f.writes, f.enabled), (m.protocol, m.page_size, &m.writes, m.enabled));
+    assert_eq!(f.mappings["partners"], "odoo/partners", "the default mapping name");
+    assert_eq!(f.membership_products["Individuelle"], "Adhésion individuelle");
+    assert_eq!(f.schedules.len(), 2);
+}
+
+#[test]
+fn the_commented_dokos_block_is_valid_and_states_the_defaults() {
+    let required = ["kind", "base_url", "api_key", "api_secret"];
+    let (full, minimal) = block_and_defaults("# [connectors.dokos_main]", "dokos_main", &required);
+    let (ConnectorConfig::Dokos(f), ConnectorConfig::Dokos(m)) = (&full, &minimal) else { panic!("dokos connectors") };
+    assert_eq!((f.page_size, &f.writes, f.enabled), (m.page_size, &m.writes, m.enabled));
+    assert_eq!(f.mappings["customers"], "dokos/customers", "the default mapping name");
+    assert_eq!(f.schedules.len(), 2);
+}
+
+#[test]
+fn the_commented_mattermost_block_is_valid_and_shows_the_default_routes() {
+    let required = ["kind", "base_url", "token", "team"];
+    let (full, minimal) = block_and_defaults("# [connectors.mattermost_main]", "mattermost_main", &required);
+    assert_eq!((full.writes(), full.enabled()), (minimal.writes(), minimal.enabled()));
+    let (ConnectorConfig::Mattermost(f), ConnectorConfig::Mattermost(m)) = (&full, &minimal) else {
+        panic!("mattermost connectors")
+    };
+    assert!(f.routes.is_some() && m.routes.is_none());
+    assert_eq!(f.routes_or_default(), m.routes_or_default(), "the routes shown are the connector's defaults");
 }

@@ -1,6 +1,7 @@
 //! The command line (clap): serve, migrate, config check, check, sync, jobs, webhooks, bench.
 
 mod sandbox;
+mod targets;
 mod webhooks;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -57,6 +58,11 @@ pub enum Command {
     Webhooks {
         #[command(subcommand)]
         action: webhooks::WebhooksAction,
+    },
+    /// Connector targets: what was pushed to Odoo, Dokos, Mattermost…, failures, retry
+    Targets {
+        #[command(subcommand)]
+        action: targets::TargetsAction,
     },
     /// The seven tools' sandboxes and the hub on one machine, a scenario played through them
     Demo {
@@ -158,6 +164,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sync { instance, stream, full } => sync_now(config, &instance, stream, full).await,
         Command::Jobs { action } => jobs(config, action).await,
         Command::Webhooks { action } => webhooks::run(config, action).await,
+        Command::Targets { action } => targets::run(config, action).await,
         Command::Config { .. } | Command::Bench { .. } | Command::Sandbox { .. } | Command::Demo { .. } => {
             unreachable!("handled above")
         }

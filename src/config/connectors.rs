@@ -1,15 +1,18 @@
 //! Connector instance tables: `[connectors.NAME]` with `kind = "..."` and that kind's keys.
 //! Unknown keys are errors: each kind's struct denies unknown fields, and the common keys
-//! (`enabled`, `schedules`) are spelled out in each (serde's `flatten` would lose that check).
+//! (`enabled`, `schedules`, and `mappings`/`writes` where the kind has them) are spelled out in
+//! each (serde's `flatten` would lose that check). `writes` lists the canonical entity kinds an
+//! instance receives from the hub through `Connector::write`.
 
 use std::collections::BTreeMap;
 
 use base64::Engine;
+use hub_connector_odoo::OdooProtocol;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The kinds this build knows, for error messages.
-pub const KNOWN_KINDS: &[&str] = &["webhook", "helloasso"];
+pub const KNOWN_KINDS: &[&str] = &["webhook", "helloasso", "odoo", "dokos", "mattermost"];
 
 /// One connector instance, by kind.
 #[derive(Debug, Clone, Deserialize)]
@@ -19,6 +22,140 @@ pub enum ConnectorConfig {
     Webhook(WebhookConnectorConfig),
     /// HelloAsso: memberships, donations and payments of one organization (read side).
     Helloasso(HelloAssoConnectorConfig),
+    /// Odoo: contacts and memberships of one database, read and written.
+    Odoo(OdooConnectorConfig),
+    /// Dokos: customers and subscriptions of one site, read and written.
+    Dokos(DokosConnectorConfig),
+    /// Mattermost: canonical changes announced in a team's channels (write only).
+    Mattermost(MattermostConnectorConfig),
+}
+
+/// `kind = "odoo"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OdooConnectorConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// stream (`partners`, `memberships`) → cron expression.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
+    /// stream → mapping name (default `odoo/{stream}`).
+    #[serde(default)]
+    pub mappings: BTreeMap<String, String>,
+    /// Canonical entity kinds the hub writes to this Odoo (`person`, `membership`).
+    #[serde(default = "person_and_membership")]
+    pub writes: Vec<String>,
+    /// The server, e.g. `https://mon-tiers-lieu.odoo.com`; a sandbox's `base_url` in demos.
+    pub base_url: String,
+    pub database: String,
+    /// The login of the user who owns the API key.
+    pub login: String,
+    #[serde(deserialize_with = "secret")]
+    pub api_key: SecretString,
+    /// `xml_rpc` or `json_rpc` (Odoo 17 to 19), `json2` (Odoo 19 and later).
+    #[serde(default = "default_odoo_protocol")]
+    pub protocol: OdooProtocol,
+    /// Canonical plan → name of the Odoo membership product.
+    #[serde(default)]
+    pub membership_products: BTreeMap<String, String>,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+/// `kind = "dokos"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DokosConnectorConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// stream (`customers`, `subscriptions`) → cron expression.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
+    /// stream → mapping name (default `dokos/{stream}`).
+    #[serde(default)]
+    pub mappings: BTreeMap<String, String>,
+    /// Canonical entity kinds the hub writes to this Dokos (`person`, `membership`).
+    #[serde(default = "person_and_membership")]
+    pub writes: Vec<String>,
+    /// The site, e.g. `https://mon-tiers-lieu.dokos.cloud`.
+    pub base_url: String,
+    /// The API user's key and secret (Dokos: user settings → API access).
+    #[serde(deserialize_with = "secret")]
+    pub api_key: SecretString,
+    #[serde(deserialize_with = "secret")]
+    pub api_secret: SecretString,
+    /// Canonical plan → the Dokos Item of the subscription's plan row.
+    #[serde(default)]
+    pub membership_plans: BTreeMap<String, String>,
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+/// `kind = "mattermost"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostConnectorConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Mattermost has no stream to read: must stay empty (accepted like on every kind).
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
+    /// Must stay empty too.
+    #[serde(default)]
+    pub mappings: BTreeMap<String, String>,
+    /// Canonical entity kinds announced; default: the entity of every route.
+    #[serde(default)]
+    pub writes: Option<Vec<String>>,
+    /// The server's origin, e.g. `https://chat.mon-tiers-lieu.org`.
+    pub base_url: String,
+    /// A bot (or personal access) token.
+    #[serde(deserialize_with = "secret")]
+    pub token: SecretString,
+    /// The team's URL name.
+    pub team: String,
+    /// Where and how each entity kind is announced; default: the connector's French routes.
+    #[serde(default)]
+    pub routes: Option<Vec<RouteConfig>>,
+}
+
+/// One `[[connectors.NAME.routes]]` table of a Mattermost instance.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    pub entity: String,
+    /// The channel's name in the team (a template: `{resource}`).
+    pub channel: String,
+    pub template: String,
+    #[serde(default)]
+    pub update_template: Option<String>,
+    /// Announce only entities whose fields have these values (e.g. `{ kind = "donation" }`).
+    #[serde(default)]
+    pub only_when: BTreeMap<String, String>,
+}
+
+impl MattermostConnectorConfig {
+    /// The configured routes, else the connector's defaults.
+    pub fn routes_or_default(&self) -> Vec<RouteConfig> {
+        self.routes.clone().unwrap_or_else(|| {
+            hub_connector_mattermost::default_routes()
+                .into_iter()
+                .map(|r| RouteConfig {
+                    entity: r.entity.as_str().into(),
+                    channel: r.channel,
+                    template: r.template,
+                    update_template: r.update_template,
+                    only_when: r.only_when,
+                })
+                .collect()
+        })
+    }
+}
+
+fn person_and_membership() -> Vec<String> {
+    vec!["person".into(), "membership".into()]
+}
+fn default_odoo_protocol() -> OdooProtocol {
+    OdooProtocol::XmlRpc
 }
 
 /// `kind = "helloasso"`.
@@ -34,11 +171,12 @@ pub struct HelloAssoConnectorConfig {
     #[serde(default = "default_helloasso_url")]
     pub base_url: String,
     pub client_id: String,
+    #[serde(deserialize_with = "secret")]
     pub client_secret: SecretString,
     /// The organization whose forms, orders and payments are read.
     pub organization_slug: String,
     /// Partner notification signature key: when set, `x-ha-signature` is required on notifications.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_secret")]
     pub signature_key: Option<SecretString>,
     /// Without a signature key, notifications are accepted only from these networks
     /// (default: HelloAsso's published addresses).
@@ -71,9 +209,10 @@ pub struct WebhookConnectorConfig {
     #[serde(default)]
     pub schedules: BTreeMap<String, String>,
     /// `whsec_` + base64: the signing secret shared with the sender.
+    #[serde(deserialize_with = "secret")]
     pub secret: SecretString,
     /// The previous secret, still accepted during a rotation.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_secret")]
     pub previous_secret: Option<SecretString>,
     #[serde(default = "default_stream")]
     pub stream: String,
@@ -126,6 +265,19 @@ pub fn valid_instance_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// A secret that is not text (a number, a table) is refused without quoting it: serde's own
+/// message would, and inside a `kind`-tagged table the loader no longer sees which key it was.
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(SecretString::from(s)),
+        _ => Err(serde::de::Error::custom("a secret (key, token, password) must be text in quotes; value not shown")),
+    }
+}
+
+fn optional_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    secret(d).map(Some)
+}
+
 fn check_secret(key: &str, secret: &SecretString, out: &mut Vec<(String, String)>) {
     let s = secret.expose_secret();
     match s.strip_prefix("whsec_") {
@@ -156,6 +308,9 @@ impl ConnectorConfig {
         match self {
             ConnectorConfig::Webhook(_) => "webhook",
             ConnectorConfig::Helloasso(_) => "helloasso",
+            ConnectorConfig::Odoo(_) => "odoo",
+            ConnectorConfig::Dokos(_) => "dokos",
+            ConnectorConfig::Mattermost(_) => "mattermost",
         }
     }
 
@@ -163,6 +318,9 @@ impl ConnectorConfig {
         match self {
             ConnectorConfig::Webhook(c) => c.enabled,
             ConnectorConfig::Helloasso(c) => c.enabled,
+            ConnectorConfig::Odoo(c) => c.enabled,
+            ConnectorConfig::Dokos(c) => c.enabled,
+            ConnectorConfig::Mattermost(c) => c.enabled,
         }
     }
 
@@ -170,6 +328,22 @@ impl ConnectorConfig {
         match self {
             ConnectorConfig::Webhook(c) => &c.schedules,
             ConnectorConfig::Helloasso(c) => &c.schedules,
+            ConnectorConfig::Odoo(c) => &c.schedules,
+            ConnectorConfig::Dokos(c) => &c.schedules,
+            ConnectorConfig::Mattermost(c) => &c.schedules,
+        }
+    }
+
+    /// The canonical entity kinds this instance receives from the hub, as configured (names are
+    /// checked by [`ConnectorConfig::validate`]); none for the read-only kinds.
+    pub fn writes(&self) -> Vec<String> {
+        match self {
+            ConnectorConfig::Webhook(_) | ConnectorConfig::Helloasso(_) => Vec::new(),
+            ConnectorConfig::Odoo(c) => c.writes.clone(),
+            ConnectorConfig::Dokos(c) => c.writes.clone(),
+            ConnectorConfig::Mattermost(c) => {
+                c.writes.clone().unwrap_or_else(|| c.routes_or_default().into_iter().map(|r| r.entity).collect())
+            }
         }
     }
 
@@ -196,30 +370,142 @@ impl ConnectorConfig {
                 }
             }
             ConnectorConfig::Helloasso(c) => {
-                if !(c.base_url.starts_with("https://") || c.base_url.starts_with("http://")) {
-                    out.push(("base_url".into(), format!("`{}` is not an http(s) URL", c.base_url)));
+                check_url(&c.base_url, &mut out);
+                check_filled(&[("client_id", &c.client_id), ("organization_slug", &c.organization_slug)], &mut out);
+                check_filled(&[("client_secret", c.client_secret.expose_secret())], &mut out);
+                check_page_size(c.page_size, 100, &mut out);
+                let streams = ["members", "memberships", "payments"];
+                check_streams("helloasso", &streams, &c.schedules, &c.mappings, &mut out);
+            }
+            ConnectorConfig::Odoo(c) => {
+                check_url(&c.base_url, &mut out);
+                check_filled(&[("database", &c.database), ("login", &c.login)], &mut out);
+                check_filled(&[("api_key", c.api_key.expose_secret())], &mut out);
+                check_page_size(c.page_size, 1000, &mut out);
+                check_plans("membership_products", &c.membership_products, &mut out);
+                check_streams("odoo", &["partners", "memberships"], &c.schedules, &c.mappings, &mut out);
+                check_writes(&c.writes, &["person", "membership"], "odoo writes only", &mut out);
+            }
+            ConnectorConfig::Dokos(c) => {
+                check_url(&c.base_url, &mut out);
+                let key = c.api_key.expose_secret();
+                if key.trim().is_empty() || key.contains([':', ' ']) {
+                    out.push(("api_key".into(), "must be non-empty, without `:` or spaces (value not shown)".into()));
                 }
-                for (key, v) in [("client_id", &c.client_id), ("organization_slug", &c.organization_slug)] {
-                    if v.trim().is_empty() {
-                        out.push((key.into(), "must not be empty".into()));
-                    }
+                check_filled(&[("api_secret", c.api_secret.expose_secret())], &mut out);
+                check_page_size(c.page_size, 500, &mut out);
+                check_plans("membership_plans", &c.membership_plans, &mut out);
+                let streams = [hub_connector_dokos::CUSTOMERS, hub_connector_dokos::SUBSCRIPTIONS];
+                check_streams("dokos", &streams, &c.schedules, &c.mappings, &mut out);
+                check_writes(&c.writes, &["person", "membership"], "dokos writes only", &mut out);
+            }
+            ConnectorConfig::Mattermost(c) => {
+                check_url(&c.base_url, &mut out);
+                check_filled(&[("token", c.token.expose_secret())], &mut out);
+                if c.team.trim().is_empty() || c.team.contains(['/', '?', '#']) {
+                    out.push(("team".into(), format!("`{}` is not a team name (its URL name)", c.team)));
                 }
-                if c.client_secret.expose_secret().trim().is_empty() {
-                    out.push(("client_secret".into(), "must not be empty".into()));
-                }
-                if !(1..=100).contains(&c.page_size) {
-                    out.push(("page_size".into(), "must be between 1 and 100".into()));
-                }
-                for stream in c.schedules.keys().chain(c.mappings.keys()) {
-                    if !["members", "memberships", "payments"].contains(&stream.as_str()) {
-                        out.push((
-                            format!("schedules.{stream}"),
-                            "unknown stream; HelloAsso streams are members, memberships, payments".into(),
-                        ));
-                    }
-                }
+                check_streams("mattermost", &[], &c.schedules, &c.mappings, &mut out);
+                let routes = c.routes_or_default();
+                check_routes(&routes, &mut out);
+                let routed: Vec<&str> = routes.iter().map(|r| r.entity.as_str()).collect();
+                check_writes(&self.writes(), &routed, "there is a route only for", &mut out);
             }
         }
         out
     }
 }
+
+fn check_url(url: &str, out: &mut Vec<(String, String)>) {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        out.push(("base_url".into(), format!("`{url}` is not an http(s) URL")));
+    }
+}
+
+fn check_filled(values: &[(&str, &str)], out: &mut Vec<(String, String)>) {
+    for (key, value) in values {
+        if value.trim().is_empty() {
+            out.push((key.to_string(), "must not be empty".into()));
+        }
+    }
+}
+
+fn check_page_size(size: u32, max: u32, out: &mut Vec<(String, String)>) {
+    if !(1..=max).contains(&size) {
+        out.push(("page_size".into(), format!("must be between 1 and {max}")));
+    }
+}
+
+/// Canonical plan → vendor product: neither side empty.
+fn check_plans(key: &str, plans: &BTreeMap<String, String>, out: &mut Vec<(String, String)>) {
+    for (plan, product) in plans {
+        if plan.trim().is_empty() || product.trim().is_empty() {
+            out.push((format!("{key}.{plan}"), format!("`{plan}` → `{product}` has an empty side")));
+        }
+    }
+}
+
+/// Keys of `schedules` and `mappings` must be streams of the kind.
+fn check_streams(
+    kind: &str,
+    streams: &[&str],
+    schedules: &BTreeMap<String, String>,
+    mappings: &BTreeMap<String, String>,
+    out: &mut Vec<(String, String)>,
+) {
+    let known = if streams.is_empty() {
+        format!("{kind} has no stream to read")
+    } else {
+        format!("{kind} streams are {}", streams.join(", "))
+    };
+    for (key, map) in [("schedules", schedules), ("mappings", mappings)] {
+        for stream in map.keys().filter(|s| !streams.contains(&s.as_str())) {
+            out.push((format!("{key}.{stream}"), format!("unknown stream; {known}")));
+        }
+    }
+}
+
+/// Each `writes` entry: a canonical entity kind, that this instance can write, listed once.
+fn check_writes(writes: &[String], supported: &[&str], only: &str, out: &mut Vec<(String, String)>) {
+    for (i, kind) in writes.iter().enumerate() {
+        let reason = if !ENTITIES.contains(&kind.as_str()) {
+            format!("unknown entity `{kind}`; expected one of {}", ENTITIES.join(", "))
+        } else if !supported.contains(&kind.as_str()) {
+            format!("`{kind}` cannot be written here: {only} {}", supported.join(", "))
+        } else if writes[..i].contains(kind) {
+            format!("`{kind}` is listed twice")
+        } else {
+            continue;
+        };
+        out.push(("writes".into(), reason));
+    }
+}
+
+/// Mattermost routes: a known entity once each, non-empty channel and template, templates that
+/// the connector's renderer accepts.
+fn check_routes(routes: &[RouteConfig], out: &mut Vec<(String, String)>) {
+    for (i, route) in routes.iter().enumerate() {
+        let at = format!("routes[{i}]");
+        if !ENTITIES.contains(&route.entity.as_str()) {
+            out.push((
+                format!("{at}.entity"),
+                format!("unknown entity `{}`; expected one of {}", route.entity, ENTITIES.join(", ")),
+            ));
+        } else if routes[..i].iter().any(|r| r.entity == route.entity) {
+            out.push((format!("{at}.entity"), format!("a second route for `{}`", route.entity)));
+        }
+        let texts = [("channel", Some(&route.channel)), ("template", Some(&route.template))];
+        for (key, text) in texts.into_iter().chain([("update_template", route.update_template.as_ref())]) {
+            let Some(text) = text else { continue };
+            if key != "update_template" && text.trim().is_empty() {
+                out.push((format!("{at}.{key}"), "must not be empty".into()));
+            } else if let Err(e) = hub_connector_mattermost::render::check_template(text) {
+                out.push((format!("{at}.{key}"), e));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "connector_tests.rs"]
+mod tests;

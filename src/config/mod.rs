@@ -5,6 +5,7 @@
 
 mod connectors;
 mod load;
+mod targets;
 mod webhooks;
 
 use std::{
@@ -18,6 +19,7 @@ use serde::Deserialize;
 
 pub use connectors::{ConnectorConfig, KNOWN_KINDS, WebhookConnectorConfig};
 pub use load::{ConfigError, Problem, load, load_with_env};
+pub use targets::TargetsConfig;
 pub use webhooks::{EndpointConfig, WebhooksConfig};
 
 /// The whole configuration.
@@ -34,6 +36,8 @@ pub struct Config {
     pub mappings: MappingsConfig,
     /// Outbound webhooks: delivery settings and endpoints.
     pub webhooks: WebhooksConfig,
+    /// Pushing canonical changes to the connector instances that write them.
+    pub targets: TargetsConfig,
     /// Connector instances by name: `[connectors.NAME] kind = "..."`.
     pub connectors: BTreeMap<String, ConnectorConfig>,
 }
@@ -49,6 +53,7 @@ impl Default for Config {
             log: LogConfig::default(),
             mappings: MappingsConfig::default(),
             webhooks: WebhooksConfig::default(),
+            targets: TargetsConfig::default(),
             connectors: BTreeMap::new(),
         }
     }
@@ -217,6 +222,9 @@ impl Config {
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             bad("log.level", format!("`{}` is not a valid log filter", self.log.level));
+        }
+        for (key, why) in self.targets.validate() {
+            bad(&key, why);
         }
         for (key, why) in self.webhooks.validate() {
             bad(&format!("webhooks.{key}"), why);

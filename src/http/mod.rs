@@ -5,6 +5,7 @@ mod health;
 mod hooks;
 pub mod metrics;
 mod openapi;
+mod targets;
 mod webhooks;
 
 use std::{net::IpAddr, sync::Arc};
@@ -49,6 +50,9 @@ pub fn router(state: AppState) -> Router {
         .route("/connectors", get(admin::list_connectors))
         .route("/connectors/{instance}/check", get(admin::check_connector))
         .route("/connectors/{instance}/sync", post(admin::trigger_sync))
+        .route("/targets", get(targets::list_targets))
+        .route("/targets/{name}/pushes", get(targets::list_pushes))
+        .route("/targets/{name}/retry", post(targets::retry_failed))
         .route("/webhook-event-types", get(webhooks::event_types))
         .route("/webhook-endpoints", get(webhooks::list_endpoints).post(webhooks::create_endpoint))
         .route(

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{admin, webhooks};
+use super::{admin, targets, webhooks};
 
 struct BearerAuth;
 
@@ -22,11 +22,11 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors, outbound webhook endpoints, messages and attempts. Every route needs `Authorization: Bearer <admin.token>`; errors are `{code, detail}`."),
+    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors, connector targets (pushes), outbound webhook endpoints, messages and attempts. Every route needs `Authorization: Bearer <admin.token>`; errors are `{code, detail}`."),
     paths(
         admin::list_jobs, admin::get_job, admin::dead_letters, admin::retry_dead,
         admin::list_entities, admin::get_entity, admin::list_connectors, admin::check_connector,
-        admin::trigger_sync,
+        admin::trigger_sync, targets::list_targets, targets::list_pushes, targets::retry_failed,
         webhooks::event_types, webhooks::create_endpoint, webhooks::list_endpoints, webhooks::get_endpoint,
         webhooks::update_endpoint, webhooks::disable_endpoint, webhooks::enable_endpoint, webhooks::delete_endpoint,
         webhooks::rotate_secret, webhooks::endpoint_attempts, webhooks::get_message, webhooks::replay_message,

@@ -32,7 +32,11 @@
 //!   deleted in Mattermost is posted again. A change whose entity has no root yet (a first
 //!   `Updated`, or a `Deleted` of something never announced) posts a root showing its current
 //!   state (struck through when cancelled): never a second top-level post for one entity.
-//! * The payment route has no filter: every payment kind is announced (`{kind:fr}` says which).
+//! * A route may announce only some entities (`only_when`, field = value): the default payment
+//!   route announces donations only — a membership's payment is told by the membership's post, so
+//!   each new member makes one post. Other entities answer `Unsupported` with the reason (the hub
+//!   records the push as skipped). No default template shows an e-mail address: names come from
+//!   the member's canonical person, which the hub adds to memberships and payments.
 //!
 //! # Streams
 //! None: Mattermost is a target only; `read` answers Unsupported.
@@ -61,6 +65,20 @@ pub struct Route {
     /// The first line of a thread reply (the changed fields follow); `None`: "Mise à jour".
     #[serde(default)]
     pub update_template: Option<String>,
+    /// Announce only entities whose fields have these values (e.g. payments of `kind = "donation"`:
+    /// a membership's payment is already told by the membership's post); empty: every entity.
+    #[serde(default)]
+    pub only_when: std::collections::BTreeMap<String, String>,
+}
+
+impl Route {
+    /// Why this route does not announce an entity with these fields (`None`: it does).
+    pub fn excludes(&self, fields: &serde_json::Value) -> Option<String> {
+        self.only_when.iter().find_map(|(key, want)| {
+            let have = fields.get(key).map(render::display_value).unwrap_or_default();
+            (have != *want).then(|| format!("not announced: `{key}` is `{have}`, the route announces `{want}` only"))
+        })
+    }
 }
 
 /// French routes for memberships (`adhesions`), payments (`adhesions`), bookings (the room's
@@ -71,21 +89,25 @@ pub fn default_routes() -> Vec<Route> {
         channel: channel.to_string(),
         template: template.to_string(),
         update_template: Some(update.to_string()),
+        only_when: Default::default(),
     };
     vec![
         route(
             EntityKind::Membership,
             "adhesions",
-            "Nouvelle adhésion : {given_name} {family_name} — {plan}, du {period_start} au {period_end} \
+            "Nouvelle adhésion : {given_name} {family_name} — {plan}, à partir du {period_start} \
              ({amount:euros}, {status:fr})",
             "Adhésion mise à jour : {given_name} {family_name} — {plan}",
         ),
-        route(
-            EntityKind::Payment,
-            "adhesions",
-            "Nouveau paiement ({kind:fr}) : {amount:euros} de {payer_email}, le {paid_at}",
-            "Paiement mis à jour : {amount:euros} de {payer_email}",
-        ),
+        Route {
+            only_when: [("kind".to_string(), "donation".to_string())].into(),
+            ..route(
+                EntityKind::Payment,
+                "adhesions",
+                "Nouveau don : {amount:euros} de {given_name} {family_name}, le {paid_at}",
+                "Don mis à jour : {amount:euros} de {given_name} {family_name}",
+            )
+        },
         route(
             EntityKind::Booking,
             "{resource}",
@@ -243,6 +265,9 @@ impl Connector for MattermostConnector {
         let route = self.settings.route(change.entity_kind).ok_or_else(|| {
             ConnectorError::Unsupported(format!("no Mattermost route for entity `{}`", change.entity_kind))
         })?;
+        if let Some(reason) = route.excludes(&change.fields) {
+            return Err(ConnectorError::Unsupported(reason));
+        }
         write::announce(&self.api, route, change).await
     }
 }

@@ -102,8 +102,7 @@ async fn a_created_membership_is_one_post_in_adhesions_even_when_retried() {
     assert_eq!(mine[0]["root_id"], "");
     assert_eq!(
         mine[0]["message"],
-        "Nouvelle adhésion : Awa Diallo — solidaire, du mardi 1 décembre 2026 au mardi 30 novembre 2027 \
-         (25,00 €, active)"
+        "Nouvelle adhésion : Awa Diallo — solidaire, à partir du mardi 1 décembre 2026 (25,00 €, active)"
     );
     // A retry after a crash (no external id stored) and a replay with the id: still one post.
     assert_eq!(mm.write(&created).await.unwrap().external_id, out.external_id);
@@ -221,6 +220,7 @@ async fn unknown_channels_and_unrouted_entities_are_refused_clearly() {
         channel: "nulle-part".into(),
         template: "{title}".into(),
         update_template: None,
+        only_when: Default::default(),
     }];
     let mm = MattermostConnector::new(s).unwrap();
     let event = change(EntityKind::Event, Uuid::new_v4(), ChangeOp::Created, json!({"title": "Repair café"}), None);

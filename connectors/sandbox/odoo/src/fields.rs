@@ -1,6 +1,7 @@
 //! The models the sandbox knows and their fields, as `fields_get` describes them: `res.partner`
 //! (base + the ≤18.0 core `membership` extension), `membership.membership_line`, `product.template`,
-//! `product.product`, `account.move`, `account.move.line`, and the small reference models
+//! `product.product`, `account.move`, `account.move.line`, the `account.payment.register` wizard
+//! (Register Payment), and the small reference models
 //! `res.country`, `res.currency`, `res.company`, `res.users`.
 
 use std::sync::LazyLock;
@@ -309,6 +310,22 @@ static MODELS: LazyLock<Vec<ModelDef>> = LazyLock::new(|| {
             "Currency",
             "name asc, id asc",
             vec![req(f("name", "Currency", Char)), f("symbol", "Symbol", Char), f("active", "Active", Boolean)],
+        ),
+        model(
+            "account.payment.register",
+            "Pay",
+            "id asc",
+            vec![
+                f("payment_date", "Payment Date", Date),
+                f("amount", "Amount", Monetary),
+                f("communication", "Memo", Char),
+                // Odoo keeps the context's invoices as `line_ids` (a many2many of their receivable
+                // lines); the sandbox, which has no many2many, keeps the moves' ids as text.
+                help(
+                    stored(f("x_sandbox_move_ids", "Invoices (sandbox)", Char)),
+                    "The account.move ids of the context's active_ids, comma-separated.",
+                ),
+            ],
         ),
         model("res.company", "Companies", "id asc", vec![req(f("name", "Company Name", Char))]),
         model(

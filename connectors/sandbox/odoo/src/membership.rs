@@ -2,7 +2,8 @@
 //! invoice lines with a membership product create `membership.membership_line`s, a line's `state`
 //! follows its invoice, the partner's stored `membership_state`/`start`/`stop`/`cancel` follow its
 //! lines, `create_membership_invoice`, `action_post` (numbering `INV/YYYY/NNNNN`), `button_cancel`,
-//! `button_draft`, and the payment a member makes (sandbox trigger; Odoo does it from its UI).
+//! `button_draft`, and the payment a member makes (Register Payment: the `account.payment.register`
+//! wizard over RPC, or the sandbox trigger standing for Odoo's UI).
 
 use serde_json::{Map, Value, json};
 
@@ -299,5 +300,61 @@ pub fn register_payment(state: &mut State, mv: i64) -> OResult<()> {
     }
     state.set("account.move", mv, "payment_state", json!("paid"), &now_str());
     recompute(state);
+    Ok(())
+}
+
+/// `account.payment.register.create` with `active_model = account.move` and `active_ids` in the
+/// context (how Odoo's "Register Payment" button opens the wizard): one wizard per values dict,
+/// remembering the invoices. Odoo refuses the wizard on anything but posted customer entries.
+pub fn payment_wizard(state: &mut State, call: &crate::orm::Call) -> OResult<Value> {
+    if call.context.get("active_model").and_then(Value::as_str) != Some("account.move") {
+        return Err(OdooError::user(
+            "The register payment wizard should only be called on account.move or account.move.line records.",
+        ));
+    }
+    let moves: Vec<i64> = match call.context.get("active_ids") {
+        Some(Value::Array(ids)) => ids.iter().filter_map(Value::as_i64).collect(),
+        Some(v) => v.as_i64().into_iter().collect(),
+        None => Vec::new(),
+    };
+    if moves.is_empty() {
+        return Err(OdooError::user(
+            "You can't register a payment because there is nothing left to pay on the selected journal items.",
+        ));
+    }
+    let m = model_def("account.move").expect("known model");
+    write::check_exist(state, m, &moves)?;
+    for mv in &moves {
+        if state.get_str("account.move", *mv, "state").as_deref() != Some("posted") {
+            return Err(OdooError::user("You can only register payment for posted journal entries."));
+        }
+    }
+    let list = match call.args.get("vals_list") {
+        Some(Value::Array(list)) => list.clone(),
+        Some(single) => vec![single.clone()],
+        None => vec![json!({})],
+    };
+    let wizard = model_def("account.payment.register").expect("known model");
+    let ids_text = moves.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let mut ids = Vec::new();
+    for vals in list {
+        let id = write::create(state, wizard, &vals)?;
+        state.set("account.payment.register", id, "x_sandbox_move_ids", json!(ids_text), &now_str());
+        ids.push(id);
+    }
+    Ok(if call.json2 || ids.len() > 1 { json!(ids) } else { json!(ids[0]) })
+}
+
+/// `action_create_payments`: every invoice of each wizard is paid in full (`payment_state` →
+/// `paid`, the membership lines follow). An invoice already paid is left as it is.
+pub fn create_payments(state: &mut State, wizards: &[i64]) -> OResult<()> {
+    for w in wizards {
+        let text = state.get_str("account.payment.register", *w, "x_sandbox_move_ids").unwrap_or_default();
+        for mv in text.split(',').filter_map(|s| s.parse::<i64>().ok()) {
+            if state.get_str("account.move", mv, "payment_state").as_deref() != Some("paid") {
+                register_payment(state, mv)?;
+            }
+        }
+    }
     Ok(())
 }

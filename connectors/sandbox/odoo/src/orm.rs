@@ -1,7 +1,9 @@
 //! The ORM methods callable from outside (`search`, `search_count`, `search_read`, `read`,
 //! `create`, `write`, `unlink`, `fields_get`, `name_search`, `name_get`, `exists`,
 //! `check_access_rights`, `res.users.context_get`, `res.partner.create_membership_invoice`,
-//! `account.move.action_post/button_cancel/button_draft`), their Python signatures (to bind the
+//! `account.move.action_post/button_cancel/button_draft`, the Register Payment wizard's
+//! `account.payment.register.create` (context `active_model`/`active_ids`) and
+//! `action_create_payments`), their Python signatures (to bind the
 //! positional arguments of `execute_kw` and the named ones of JSON-2) and their results.
 
 use serde_json::{Map, Value, json};
@@ -38,6 +40,7 @@ const SIGS: &[Sig] = &[
     Sig { name: "action_post", record: true, params: &[], only: Some("account.move") },
     Sig { name: "button_cancel", record: true, params: &[], only: Some("account.move") },
     Sig { name: "button_draft", record: true, params: &[], only: Some("account.move") },
+    Sig { name: "action_create_payments", record: true, params: &[], only: Some("account.payment.register") },
 ];
 
 /// A bound call: model, method, record ids (record methods), named arguments and context.
@@ -270,6 +273,7 @@ pub fn execute(state: &mut State, call: &Call) -> OResult<Value> {
             read_records(state, call, &ids)
         }
         "read" => read_records(state, call, &call.ids),
+        "create" if model.name == "account.payment.register" => membership::payment_wizard(state, call),
         "create" => {
             let vals = arg(call, "vals_list")
                 .ok_or_else(|| OdooError::type_error("create() missing 1 required positional argument: 'vals_list'"))?;
@@ -318,6 +322,11 @@ pub fn execute(state: &mut State, call: &Call) -> OResult<Value> {
             let product = arg(call, "product").cloned().unwrap_or(Value::Null);
             let amount = arg(call, "amount").cloned().unwrap_or(Value::Null);
             Ok(json!(membership::create_membership_invoice(state, &call.ids, &product, &amount)?))
+        }
+        "action_create_payments" => {
+            write::check_exist(state, model, &call.ids)?;
+            membership::create_payments(state, &call.ids)?;
+            Ok(json!(true))
         }
         "action_post" | "button_cancel" | "button_draft" => {
             write::check_exist(state, model, &call.ids)?;

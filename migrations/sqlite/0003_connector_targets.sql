@@ -1,0 +1,27 @@
+-- Connector targets: every canonical change a configured connector instance receives through
+-- `Connector::write` (Odoo, Dokos, Mattermost…), one row per target and outbox change, planned
+-- from the outbox in the same transaction that marks the change planned.
+
+ALTER TABLE outbox ADD COLUMN pushes_planned BOOLEAN NOT NULL DEFAULT FALSE;
+-- Changes made before targets existed are history: never pushed.
+UPDATE outbox SET pushes_planned = TRUE;
+CREATE INDEX outbox_unplanned ON outbox(seq) WHERE pushes_planned = FALSE;
+
+CREATE TABLE target_pushes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    outbox_seq INTEGER NOT NULL,
+    entity_kind TEXT NOT NULL,
+    entity_id BLOB NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at_ms INTEGER NOT NULL,
+    lease_until_ms INTEGER,
+    last_error TEXT,
+    external_id TEXT,
+    created_at_ms INTEGER NOT NULL,
+    done_at_ms INTEGER,
+    UNIQUE (target, outbox_seq)
+);
+CREATE INDEX target_pushes_pending ON target_pushes(target, outbox_seq) WHERE status = 'pending';
+CREATE INDEX target_pushes_entity ON target_pushes(target, entity_kind, entity_id, outbox_seq) WHERE status = 'pending';

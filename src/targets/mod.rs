@@ -1,0 +1,67 @@
+//! Targets: canonical changes pushed to the connector instances that write them (Odoo and Dokos
+//! contacts and memberships, Mattermost announcements), through `Connector::write`.
+//!
+//! # Shape
+//! * **Planning** (`plan`): one loop reads the outbox rows not yet planned and, in the same
+//!   transaction that marks them planned, inserts one pending push per target whose `writes`
+//!   list has the entity's kind — except the instance the change came from, so a change read from
+//!   Odoo is never written back to Odoo (no ping-pong). The outbox row is only a trigger: a push
+//!   always sends the entity as it is when the push runs.
+//! * **Pushing** (`run`): one loop per target claims due pushes with a lease (the oldest pending
+//!   one of each entity: one entity's changes go in order), runs up to `targets.concurrency` at
+//!   once, and records each end only while it still holds its claim. A success writes the
+//!   external link `(kind, instance, external id)` with `last_pushed_hash` = the entity's content
+//!   hash in the same transaction, so a later push of an unchanged entity is skipped without a
+//!   call (a replayed or duplicated change costs nothing).
+//! * **Dependencies**: a membership waits (deferred, not an attempt) while its person (found by
+//!   `person_email`) has an older pending push to the same target — Odoo and Dokos find the member
+//!   by e-mail, so the contact must exist first. A membership or payment is sent with the person's
+//!   names added when it lacks them (Mattermost templates show who).
+//! * **Failures**: `Unsupported` (Dokos has no pending subscription) ends the push as skipped,
+//!   with the reason; retryable errors (timeouts, 5xx, 429 with its `Retry-After`) follow
+//!   `targets.retry_schedule_secs` with jitter; permanent errors and an exhausted schedule end as
+//!   failed and emit `sync.failed`. `hub targets retry NAME` sets failed pushes back to pending.
+//! * **Crash safety**: a push answered but not yet recorded when the process dies is sent again
+//!   after its lease; connectors' writes are idempotent by external id, then by e-mail (Odoo,
+//!   Dokos) or by the entity id they carry (Mattermost's `hub_entity_id`), so the retry finds what
+//!   the first attempt created instead of duplicating it.
+//!
+//! Why not one job per push on the generic queue: the queue's unique keys cannot hold an entity's
+//! update behind its create, nor a membership behind its person, and planning must happen in the
+//! transaction that marks the outbox row (the same reason as outbound webhooks' fan-out).
+
+mod push;
+mod run;
+
+pub use push::push_one;
+pub use run::run;
+
+use std::time::Duration;
+
+use crate::{config::TargetsConfig, webhooks::retry::RetryPolicy};
+
+/// Settings taken from `[targets]`.
+#[derive(Debug, Clone)]
+pub struct TargetSettings {
+    pub concurrency: usize,
+    pub batch_size: i64,
+    pub poll: Duration,
+    pub lease: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl TargetSettings {
+    pub fn from_config(c: &TargetsConfig) -> TargetSettings {
+        TargetSettings {
+            concurrency: c.concurrency,
+            batch_size: i64::from(c.batch_size),
+            poll: Duration::from_millis(c.poll_interval_ms),
+            lease: Duration::from_secs(c.lease_secs),
+            retry: RetryPolicy {
+                schedule: c.retry_schedule_secs.iter().map(|s| Duration::from_secs(*s)).collect(),
+                jitter: c.jitter,
+                retry_after_max: Duration::from_secs(c.retry_after_max_secs),
+            },
+        }
+    }
+}

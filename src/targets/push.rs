@@ -1,0 +1,118 @@
+//! One push: the entity as it is now, sent to one target through `Connector::write`, and how it
+//! ended (done, skipped, retry, deferred behind the member's contact, failed).
+
+use std::time::Duration;
+
+use hub_connector_sdk::{CanonicalChange, ChangeOp, ConnectorError, EntityKind};
+use serde_json::Value;
+
+use crate::{
+    registry::Instance,
+    store::{ClaimedPush, PushEnd, Store, StoreError, now_ms},
+    webhooks::retry::RetryPolicy,
+};
+
+/// How long a membership waits before looking again at its person's pending push.
+const DEPENDENCY_WAIT: Duration = Duration::from_millis(300);
+
+/// The e-mail naming the member of a membership (or the payer of a payment).
+fn member_email(fields: &Value) -> Option<&str> {
+    ["person_email", "payer_email", "email"]
+        .iter()
+        .find_map(|k| fields.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+}
+
+/// Adds the person's names (and e-mail as `person_email`) to a membership or payment that lacks them.
+fn add_person(fields: &mut Value, person: &Value) {
+    let Some(obj) = fields.as_object_mut() else { return };
+    for key in ["given_name", "family_name"] {
+        if !obj.contains_key(key)
+            && let Some(v) = person.get(key)
+        {
+            obj.insert(key.into(), v.clone());
+        }
+    }
+}
+
+/// Runs one claimed push against `target` (never holds a transaction across the call).
+pub async fn push_one(
+    store: &Store,
+    target: &Instance,
+    push: &ClaimedPush,
+    retry: &RetryPolicy,
+) -> Result<PushEnd, StoreError> {
+    let Some(kind) = EntityKind::parse(&push.entity_kind) else {
+        return Ok(PushEnd::Skipped { reason: format!("unknown entity kind `{}`", push.entity_kind) });
+    };
+    let Some((mut fields, hash, deleted)) = store.entity_for_push(kind, push.entity_id).await? else {
+        return Ok(PushEnd::Skipped { reason: "the entity no longer exists".into() });
+    };
+    let pushed_hash = if deleted { format!("deleted:{hash}") } else { hash };
+    let link = store
+        .links_of(kind.as_str(), push.entity_id)
+        .await?
+        .into_iter()
+        .filter(|l| l.system == target.kind && l.instance == target.name)
+        .max_by_key(|l| l.updated_at);
+    if link.as_ref().and_then(|l| l.last_pushed_hash.as_deref()) == Some(pushed_hash.as_str()) {
+        return Ok(PushEnd::Skipped { reason: "unchanged since the last push".into() });
+    }
+    if matches!(kind, EntityKind::Membership | EntityKind::Payment)
+        && let Some(email) = member_email(&fields).map(str::to_string)
+        && let Some((person_id, person)) = store.person_by_email(&email).await?
+    {
+        if target.writes.contains(&EntityKind::Person)
+            && let Some(due) = store.pending_push_before(&target.name, "person", person_id, push.outbox_seq).await?
+        {
+            let at_ms = due.max(now_ms() + DEPENDENCY_WAIT.as_millis() as i64);
+            return Ok(PushEnd::Deferred { at_ms, reason: "waiting for the member's contact to be written".into() });
+        }
+        add_person(&mut fields, &person);
+    }
+    let op = if deleted {
+        ChangeOp::Deleted
+    } else if link.is_some() {
+        ChangeOp::Updated
+    } else {
+        ChangeOp::Created
+    };
+    let change = CanonicalChange {
+        entity_kind: kind,
+        entity_id: push.entity_id,
+        op,
+        fields,
+        external_id: link.map(|l| l.external_id),
+    };
+    Ok(match target.connector.write(&change).await {
+        Ok(out) => PushEnd::Done { system: target.kind.to_string(), external_id: out.external_id, pushed_hash },
+        Err(ConnectorError::Unsupported(reason)) => PushEnd::Skipped { reason },
+        Err(e) if e.is_retryable() => match retry.next_delay(push.attempts, e.retry_after()) {
+            Some(delay) => PushEnd::RetryAt { at_ms: now_ms() + delay.as_millis() as i64, error: e.to_string() },
+            None => PushEnd::Failed { error: format!("gave up after {} attempts: {e}", push.attempts + 1) },
+        },
+        Err(e) => PushEnd::Failed { error: e.to_string() },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_member_is_named_by_person_email_first() {
+        assert_eq!(member_email(&json!({"payer_email": "p@x.fr", "person_email": " m@x.fr "})), Some("m@x.fr"));
+        assert_eq!(member_email(&json!({"payer_email": "p@x.fr"})), Some("p@x.fr"));
+        assert_eq!(member_email(&json!({"person_email": ""})), None);
+    }
+
+    #[test]
+    fn names_are_added_only_when_missing() {
+        let mut f = json!({"plan": "Solo", "given_name": "Zoé"});
+        add_person(&mut f, &json!({"given_name": "Zoe", "family_name": "Martin"}));
+        assert_eq!(f, json!({"plan": "Solo", "given_name": "Zoé", "family_name": "Martin"}));
+    }
+}
