@@ -69,6 +69,8 @@ fn every_section_and_key_is_documented() {
         "retention_days",
         "[webhooks.endpoints.site_web]",
         "event_types",
+        "[targets]",
+        "batch_size",
         "kind = \"odoo\"",
         "database",
         "login",

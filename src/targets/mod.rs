@@ -14,8 +14,10 @@
 //!   hash in the same transaction, so a later push of an unchanged entity is skipped without a
 //!   call (a replayed or duplicated change costs nothing).
 //! * **Dependencies**: a membership waits (deferred, not an attempt) while its person (found by
-//!   `person_email`) has an older pending push to the same target — Odoo and Dokos find the member
-//!   by e-mail, so the contact must exist first. A membership or payment is sent with the person's
+//!   `person_email`) has a pending push to the same target, or while no canonical person has that
+//!   e-mail yet (streams are read one by one: a membership can arrive before its member; after an
+//!   hour it goes anyway and the tool's refusal says why) — Odoo and Dokos find the member by
+//!   e-mail, so the contact must exist first. A membership or payment is sent with the person's
 //!   names added when it lacks them (Mattermost templates show who).
 //! * **Failures**: `Unsupported` (Dokos has no pending subscription) ends the push as skipped,
 //!   with the reason; retryable errors (timeouts, 5xx, 429 with its `Retry-After`) follow

@@ -14,6 +14,8 @@ use crate::{
 
 /// How long a membership waits before looking again at its person's pending push.
 const DEPENDENCY_WAIT: Duration = Duration::from_millis(300);
+/// How long a membership waits for a member who is not in the canonical store yet.
+const DEPENDENCY_PATIENCE: Duration = Duration::from_secs(3600);
 
 /// The e-mail naming the member of a membership (or the payer of a payment).
 fn member_email(fields: &Value) -> Option<&str> {
@@ -61,15 +63,34 @@ pub async fn push_one(
     }
     if matches!(kind, EntityKind::Membership | EntityKind::Payment)
         && let Some(email) = member_email(&fields).map(str::to_string)
-        && let Some((person_id, person)) = store.person_by_email(&email).await?
     {
-        if target.writes.contains(&EntityKind::Person)
-            && let Some(due) = store.pending_push_before(&target.name, "person", person_id, push.outbox_seq).await?
-        {
-            let at_ms = due.max(now_ms() + DEPENDENCY_WAIT.as_millis() as i64);
-            return Ok(PushEnd::Deferred { at_ms, reason: "waiting for the member's contact to be written".into() });
+        let waits_for_person = kind == EntityKind::Membership && target.writes.contains(&EntityKind::Person);
+        match store.person_by_email(&email).await? {
+            Some((person_id, person)) => {
+                if waits_for_person
+                    && let Some(due) = store.pending_push_before(&target.name, "person", person_id, i64::MAX).await?
+                {
+                    let at_ms = due.max(now_ms() + DEPENDENCY_WAIT.as_millis() as i64);
+                    return Ok(PushEnd::Deferred {
+                        at_ms,
+                        reason: "waiting for the member's contact to be written".into(),
+                    });
+                }
+                add_person(&mut fields, &person);
+            }
+            // Streams are read one by one: a membership may arrive before its member. Wait for
+            // the person (within reason): the tool would be asked for a contact it lacks, and
+            // an announcement would lack the member's name.
+            None if kind == EntityKind::Membership
+                && now_ms() - push.created_at_ms < DEPENDENCY_PATIENCE.as_millis() as i64 =>
+            {
+                return Ok(PushEnd::Deferred {
+                    at_ms: now_ms() + DEPENDENCY_WAIT.as_millis() as i64 * 3,
+                    reason: "waiting for the member (no canonical person with this e-mail yet)".into(),
+                });
+            }
+            None => {}
         }
-        add_person(&mut fields, &person);
     }
     let op = if deleted {
         ChangeOp::Deleted

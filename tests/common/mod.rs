@@ -2,6 +2,7 @@
 //! `HUB_TEST_DATABASE_URL` is set), an HTTP client and signed-event helpers.
 #![allow(dead_code)]
 
+pub mod membership;
 pub mod outbound;
 pub mod receiver;
 
@@ -129,9 +130,13 @@ pub async fn post_member_to(client: &reqwest::Client, base: &str, n: usize) -> u
     req.send().await.expect("request").status().as_u16()
 }
 
-/// A `hub serve` child process on a free port; returns it with its base URL once it answers.
+/// A `hub serve` child process on a free port (or on `HUB_HTTP__BIND` when `env` sets it);
+/// returns it with its base URL once it answers.
 pub async fn spawn_hub_process(config_path: &std::path::Path, env: &[(&str, &str)]) -> (std::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = match env.iter().find(|(k, _)| *k == "HUB_HTTP__BIND") {
+        Some((_, bind)) => bind.parse::<std::net::SocketAddr>().expect("HUB_HTTP__BIND is an address").port(),
+        None => std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port(),
+    };
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hub"));
     cmd.args(["--config", config_path.to_str().unwrap(), "serve"])
         .env_remove("HUB_TEST_DATABASE_URL")

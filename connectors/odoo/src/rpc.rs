@@ -13,6 +13,14 @@ use tokio::sync::Mutex;
 
 use crate::{OdooProtocol, xmlrpc};
 
+/// ORM methods that change nothing, so a transient failure may be retried on the spot.
+const READ_ONLY: &[&str] =
+    &["search_read", "search", "search_count", "read", "fields_get", "name_search", "name_get", "exists"];
+/// Extra tries of a read-only call.
+const READ_RETRIES: u32 = 3;
+/// The longest pause between two tries of a read-only call.
+const MAX_READ_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The longest message an error carries from Odoo, in characters.
 const MESSAGE_CHARS: usize = 300;
 
@@ -135,8 +143,36 @@ impl Rpc {
         Ok(uid)
     }
 
-    /// Calls `model.method`: `ids` for record methods, `args` by name in signature order.
+    /// Calls `model.method`: `ids` for record methods, `args` by name in signature order. A
+    /// read-only method failing with a retryable error (5xx, timeout, 429) is tried again here, up
+    /// to [`READ_RETRIES`] times with a short backoff (or the server's `Retry-After`, capped): a
+    /// write made of ten calls would otherwise rarely get through a flaky link, and reads change
+    /// nothing. Writes are never repeated here (whether the first one landed is unknown); the
+    /// caller's next attempt finds what it left (by external id, e-mail or invoice).
     pub(crate) async fn execute(
+        &self,
+        model: &str,
+        method: &str,
+        ids: Option<&[i64]>,
+        args: &[(&str, Value)],
+        context: Option<Value>,
+    ) -> Result<Value, ConnectorError> {
+        let mut tries = 0;
+        loop {
+            let result = self.execute_once(model, method, ids, args, context.clone()).await;
+            match result {
+                Err(e) if e.is_retryable() && READ_ONLY.contains(&method) && tries < READ_RETRIES => {
+                    let backoff = std::time::Duration::from_millis(50 << tries);
+                    let wait = e.retry_after().unwrap_or(backoff).min(MAX_READ_WAIT);
+                    tries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn execute_once(
         &self,
         model: &str,
         method: &str,
