@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(
             map(&set, "odoo/memberships", line),
             json!({"plan": "Adhésion", "amount": 2500, "period_start": "2026-01-01", "period_end": "2026-12-31",
-                   "person_email": "camille@example.org"})
+                   "person_email": "camille@example.org", "status": "active"})
         );
         let customer = json!({"name": "CUST-0001", "customer_name": "Camille Martin", "customer_type": "Individual",
             "email_id": "camille@example.org", "mobile_no": null, "language": "fr", "disabled": 0,
@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(
             map(&set, "dokos/subscriptions", subscription),
             json!({"plan": "Individuelle", "amount": 2500, "period_start": "2026-01-01",
-                   "person_email": "camille@example.org"})
+                   "person_email": "camille@example.org", "status": "active"})
         );
     }
 }

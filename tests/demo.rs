@@ -33,6 +33,9 @@ async fn the_demo_plays_its_scenario_end_to_end() {
             "relue par l'API HelloAsso",
             "adhésion « ",
             "le site web a reçu membership.created et payment.succeeded",
+            "Odoo : le contact (retrouvé par e-mail, pas dupliqué) a une ligne d'adhésion payée",
+            "Dokos : client et contact, avec son abonnement",
+            "Mattermost, canal adhesions : « Nouvelle adhésion : ",
             "Cal.com : réservation",
             "Stripe : paiement pi_",
         ] {

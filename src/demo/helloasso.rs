@@ -92,8 +92,78 @@ pub async fn flow(app: &RunningApp, site: &Website, sandboxes: &AllSandboxes) ->
     ));
     let told = wait_for(|| async { site.received().iter().any(|r| r.event_type == "payment.succeeded") }).await;
     out.push(format!(
-        "   → {} ; vers Odoo ou Dokos et l'annonce Mattermost : pas encore de connecteur (issue 4)",
+        "   → {}",
         if told { "le site web a reçu membership.created et payment.succeeded" } else { "le site web n'a rien reçu" }
     ));
+    out.extend(downstream(sandboxes, &email).await);
+    out
+}
+
+async fn inspect(sandboxes: &AllSandboxes, tool: &str, path: &str) -> serde_json::Value {
+    let Some(s) = sandboxes.get(tool) else { return serde_json::Value::Null };
+    let url = format!("{}{path}", s.running.base_url.trim_end_matches('/'));
+    match reqwest::get(url).await {
+        Ok(r) => r.json().await.unwrap_or_default(),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// Where the membership went: Odoo (partner + paid line), Dokos (subscription), Mattermost (post).
+async fn downstream(sandboxes: &AllSandboxes, email: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let odoo_line = wait_for(|| async {
+        let partners = inspect(sandboxes, "odoo", "/_sandbox/records/res.partner").await;
+        let Some(partner) = partners.as_array().into_iter().flatten().find(|p| p["email"] == email) else {
+            return false;
+        };
+        let lines = inspect(sandboxes, "odoo", "/_sandbox/records/membership.membership_line").await;
+        lines.as_array().into_iter().flatten().any(|l| l["partner"][0] == partner["id"] && l["state"] == "paid")
+    })
+    .await;
+    out.push(if odoo_line {
+        "   → Odoo : le contact (retrouvé par e-mail, pas dupliqué) a une ligne d'adhésion payée, facture comprise — Odoo le montre membre".into()
+    } else {
+        "   → Odoo : rien en 15 s (voir `hub targets pushes odoo_main`)".into()
+    });
+    let dokos = wait_for(|| async {
+        let contacts = inspect(sandboxes, "dokos", "/_sandbox/docs/Contact").await;
+        let Some(contact) = contacts["data"].as_array().into_iter().flatten().find(|c| c["email_id"] == email) else {
+            return false;
+        };
+        let customers = inspect(sandboxes, "dokos", "/_sandbox/docs/Customer").await;
+        let Some(customer) = customers["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["customer_primary_contact"] == contact["name"])
+        else {
+            return false;
+        };
+        let subs = inspect(sandboxes, "dokos", "/_sandbox/docs/Subscription").await;
+        subs["data"].as_array().into_iter().flatten().any(|s| s["customer"] == customer["name"])
+    })
+    .await;
+    out.push(if dokos {
+        "   → Dokos : client et contact, avec son abonnement (Subscription) d'adhésion".into()
+    } else {
+        "   → Dokos : rien en 15 s (voir `hub targets pushes dokos_main`)".into()
+    });
+    let announcement = || async {
+        let state = inspect(sandboxes, "mattermost", "/_sandbox/state").await;
+        let channel = state["channels"].as_array().into_iter().flatten().find(|c| c["channel"]["name"] == "adhesions");
+        let id = channel.map(|c| c["channel"]["id"].clone()).unwrap_or_default();
+        state["posts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["channel_id"] == id && p["root_id"] == "" && p["props"]["hub_entity_id"].is_string())
+            .and_then(|p| p["message"].as_str().map(str::to_string))
+    };
+    wait_for(|| async { announcement().await.is_some() }).await;
+    let post = announcement().await;
+    out.push(match post {
+        Some(text) => format!("   → Mattermost, canal adhesions : « {text} »"),
+        None => "   → Mattermost : aucune annonce en 15 s (voir `hub targets pushes equipe`)".into(),
+    });
     out
 }

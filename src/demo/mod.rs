@@ -3,10 +3,11 @@
 //! the hub, plays a short scenario through the flows that exist, prints where each record went,
 //! then serves until Ctrl-C (or returns at once with `--once`, for tests and CI).
 //!
-//! Flows that exist today: a tool posting signed members (`kind = "webhook"`) → canonical person →
-//! outbound webhook to the place's website (a receiver in this process). The vendor flows
-//! (HelloAsso → Odoo/Dokos, Cal.com → Mattermost/Google Calendar/Snipe-IT, the programme) are
-//! separate issues: until their connectors exist, the demo says so instead of pretending.
+//! Flows shown: a tool posting signed members (`kind = "webhook"`) → canonical person → outbound
+//! webhook to the place's website (a receiver in this process); a HelloAsso membership → canonical
+//! member, membership and payment → Odoo partner with a paid membership line, Dokos customer with
+//! its subscription, one Mattermost post in `adhesions`. Flows whose connectors are not wired yet
+//! (Cal.com → Mattermost/Google Calendar/Snipe-IT) are said to be missing, not pretended.
 
 mod helloasso;
 mod scenario;
@@ -15,7 +16,7 @@ mod website;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{Context, Result};
-use hub_sandbox::core::SandboxOptions;
+use hub_sandbox::{AllSandboxes, core::SandboxOptions};
 use secrecy::ExposeSecret;
 
 use crate::{app::App, config::Config, webhooks::secret};
@@ -30,8 +31,12 @@ pub struct DemoOptions {
 }
 
 /// The mappings the demo uses, written to its data folder (so it also runs outside the repo).
-const MAPPINGS: [(&str, &str); 4] = [
+const MAPPINGS: [(&str, &str); 8] = [
     ("webhook/members.toml", include_str!("../../mappings/webhook/members.toml")),
+    ("odoo/partners.toml", include_str!("../../mappings/odoo/partners.toml")),
+    ("odoo/memberships.toml", include_str!("../../mappings/odoo/memberships.toml")),
+    ("dokos/customers.toml", include_str!("../../mappings/dokos/customers.toml")),
+    ("dokos/subscriptions.toml", include_str!("../../mappings/dokos/subscriptions.toml")),
     ("helloasso/members.toml", include_str!("../../mappings/helloasso/members.toml")),
     ("helloasso/memberships.toml", include_str!("../../mappings/helloasso/memberships.toml")),
     ("helloasso/payments.toml", include_str!("../../mappings/helloasso/payments.toml")),
@@ -43,8 +48,13 @@ pub fn demo_config(
     form_secret: &str,
     site_url: &str,
     site_secret: &str,
-    helloasso: &serde_json::Value,
+    sandboxes: &AllSandboxes,
 ) -> Result<Config> {
+    let cred = |tool: &str| sandboxes.get(tool).map(|s| s.credentials.clone()).unwrap_or_default();
+    let base = |tool: &str| sandboxes.get(tool).map(|s| s.running.base_url.trim_end_matches('/').to_string());
+    let (helloasso, odoo, dokos, mattermost) = (cred("helloasso"), cred("odoo"), cred("dokos"), cred("mattermost"));
+    let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let year = chrono::Utc::now().format("%Y");
     let mappings = opts.data_dir.join("mappings");
     crate::testing::write_files(&mappings, &MAPPINGS)?;
     let toml = format!(
@@ -78,7 +88,36 @@ client_id = "{ha_id}"
 client_secret = "{ha_secret}"
 organization_slug = "{ha_org}"
 signature_key = "{ha_key}"
+[connectors.odoo_main]
+kind = "odoo"
+base_url = "{odoo_base}"
+database = "{odoo_db}"
+login = "{odoo_login}"
+api_key = "{odoo_key}"
+protocol = "json2"
+membership_products = {{ "Individuelle" = "Adhésion individuelle {year}", "Famille" = "Adhésion famille {year}" }}
+[connectors.dokos_main]
+kind = "dokos"
+base_url = "{dokos_base}"
+api_key = "{dokos_key}"
+api_secret = "{dokos_secret}"
+membership_plans = {{ "Individuelle" = "Adhésion annuelle", "Famille" = "Adhésion annuelle" }}
+[connectors.equipe]
+kind = "mattermost"
+base_url = "{mm_base}"
+token = "{mm_token}"
+team = "{mm_team}"
 "#,
+        odoo_base = base("odoo").unwrap_or_default(),
+        odoo_db = text(&odoo, "database"),
+        odoo_login = text(&odoo, "login"),
+        odoo_key = text(&odoo, "api_key"),
+        dokos_base = base("dokos").unwrap_or_default(),
+        dokos_key = text(&dokos, "api_key"),
+        dokos_secret = text(&dokos, "api_secret"),
+        mm_base = text(&mattermost, "base_url"),
+        mm_token = text(&mattermost, "token"),
+        mm_team = text(&mattermost, "team"),
         ha_base = helloasso["base_url"].as_str().unwrap_or_default(),
         ha_id = helloasso["client_id"].as_str().unwrap_or_default(),
         ha_secret = helloasso["client_secret"].as_str().unwrap_or_default(),
@@ -110,8 +149,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     }
     let site = website::start().await?;
     let (form_secret, site_secret) = (secret::generate(), secret::generate());
-    let helloasso = sandboxes.get("helloasso").map(|s| s.credentials.clone()).unwrap_or_default();
-    let config = demo_config(&opts, &form_secret, &site.url, &site_secret, &helloasso)?;
+    let config = demo_config(&opts, &form_secret, &site.url, &site_secret, &sandboxes)?;
     let token = config.admin.token.as_ref().map(|t| t.expose_secret().to_string()).unwrap_or_default();
     site.set_secret(&site_secret);
     let app = App::build(config).await.context("starting the hub")?.spawn().await?;

@@ -2,7 +2,9 @@
 //! pointer) feeds which canonical field, through which transform (a closed set, `transform.rs`),
 //! which identity keys match a record to an existing entity, in order, and which systems outrank
 //! this source per field. A bad mapping fails at start-up with the file, the key and the reason.
-//! The format is documented in mappings/README.md.
+//! `transform = "map"` looks the value up in the field's `values` table (vendor statuses); a file's
+//! `false_is_null` reads a JSON `false` as absent (Odoo's empty fields) except for `boolean` and
+//! `copy` fields. The format is documented in mappings/README.md.
 
 pub mod transform;
 
@@ -24,6 +26,9 @@ struct MappingFile {
     entity: String,
     #[serde(default = "default_identity")]
     identity: Vec<String>,
+    /// Odoo's way: a JSON `false` is an absent value, except for `copy` and `boolean` fields.
+    #[serde(default)]
+    false_is_null: bool,
     fields: BTreeMap<String, FieldFile>,
 }
 
@@ -45,6 +50,9 @@ struct FieldFile {
     authority: Vec<String>,
     #[serde(default)]
     lenient: bool,
+    /// Source value → canonical value, for `transform = "map"` (checked to be texts at load).
+    #[serde(default)]
+    values: Option<BTreeMap<String, Value>>,
 }
 
 fn default_transform() -> String {
@@ -61,6 +69,25 @@ pub struct FieldRule {
     pub authority: Vec<String>,
     /// A value the transform refuses is left out (with a warning) instead of refusing the record.
     pub lenient: bool,
+    /// The table of `transform = "map"`: source value → canonical value.
+    pub values: BTreeMap<String, String>,
+    /// A source `false` is absent (the file's `false_is_null`, for a transform that reads text).
+    pub false_is_null: bool,
+}
+
+impl FieldRule {
+    /// Applies this field's transform to `v`.
+    pub fn transform(&self, v: &Value) -> Result<Value, transform::TransformError> {
+        if self.transform == "map" { transform::map(&self.values, v) } else { transform::apply(&self.transform, v) }
+    }
+
+    /// The source value at `from` in `data`: absent when missing, null, or (with `false_is_null`)
+    /// `false`.
+    fn source(&self, data: &Value) -> Option<Value> {
+        data.pointer(&self.from)
+            .filter(|v| !(v.is_null() || (self.false_is_null && v.as_bool() == Some(false))))
+            .cloned()
+    }
 }
 
 /// A validated mapping.
@@ -98,15 +125,25 @@ impl Mapping {
     }
 
     /// Maps a record's JSON to canonical fields. Absent or null source values (after the default)
-    /// are left out, so they never erase what another source set.
+    /// are left out, so they never erase what another source set. A `map` field whose value is not
+    /// in its table takes its `default` when it has one.
     pub fn apply(&self, record: &SourceRecord) -> Result<MappedFields, MapError> {
         let mut out = MappedFields::new();
         for (field, rule) in &self.fields {
-            let raw =
-                record.data.pointer(&rule.from).cloned().filter(|v| !v.is_null()).or_else(|| rule.default.clone());
+            let raw = rule.source(&record.data).or_else(|| rule.default.clone());
             let value = match raw {
-                Some(v) => match transform::apply(&rule.transform, &v) {
+                Some(v) => match rule.transform(&v) {
                     Ok(value) => value,
+                    Err(e) if rule.transform == "map" && rule.default.as_ref().is_some_and(|d| *d != v) => {
+                        tracing::warn!(stream = %record.stream, record = %record.external_id, field = %field,
+                            pointer = %rule.from, reason = %e.0, "unknown value: the field's default is used");
+                        let default = rule.default.as_ref().expect("checked in the guard");
+                        rule.transform(default).map_err(|e| MapError {
+                            field: field.clone(),
+                            pointer: rule.from.clone(),
+                            reason: e.0,
+                        })?
+                    }
                     Err(e) if rule.lenient && !rule.required => {
                         tracing::warn!(stream = %record.stream, record = %record.external_id, field = %field,
                             pointer = %rule.from, reason = %e.0, "value left out (lenient field)");
@@ -146,6 +183,15 @@ pub struct MappingError {
 #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
 pub struct MappingErrors(pub Vec<MappingError>);
 
+/// `key` as TOML writes it in a dotted key: bare when it can be, else quoted.
+fn toml_key(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
+
 fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<MappingError>> {
     let mut errors = Vec::new();
     let mut err = |key: &str, reason: String| errors.push(MappingError { file: file.into(), key: key.into(), reason });
@@ -179,19 +225,65 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
                 ),
             );
         }
-        if let Some(default) = &rule.default
-            && let Err(e) = transform::apply(&rule.transform, default)
-        {
-            err(&format!("fields.{field}.default"), format!("the default does not pass its transform: {e}"));
+        let values = match (&rule.values, rule.transform.as_str()) {
+            (None, "map") => {
+                err(
+                    &format!("fields.{field}.values"),
+                    "transform `map` needs `values`, a table of source value = canonical value".into(),
+                );
+                None
+            }
+            (Some(_), t) if t != "map" => {
+                err(&format!("fields.{field}.values"), format!("`values` goes with transform `map`, not `{t}`"));
+                None
+            }
+            (Some(values), _) if values.is_empty() => {
+                err(&format!("fields.{field}.values"), "`values` is empty: list the source values to map".into());
+                None
+            }
+            (Some(values), _) => {
+                let mut texts = BTreeMap::new();
+                for (from, to) in values {
+                    match to {
+                        Value::String(to) => {
+                            texts.insert(from.clone(), to.clone());
+                        }
+                        other => err(
+                            &format!("fields.{field}.values.{}", toml_key(from)),
+                            format!("`{from}` maps to {other}: the canonical value must be a text (in quotes)"),
+                        ),
+                    }
+                }
+                (texts.len() == values.len()).then_some(texts)
+            }
+            (None, _) => Some(BTreeMap::new()),
+        };
+        if let (Some(default), Some(values)) = (&rule.default, values) {
+            let checked = if rule.transform == "map" {
+                transform::map(&values, default)
+            } else {
+                transform::apply(&rule.transform, default)
+            };
+            if let Err(e) = checked {
+                err(&format!("fields.{field}.default"), format!("the default does not pass its transform: {e}"));
+            }
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    let false_is_null = parsed.false_is_null;
     let fields = parsed
         .fields
         .into_iter()
         .map(|(k, f)| {
+            let values = f
+                .values
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(from, to)| to.as_str().map(|to| (from, to.to_string())))
+                .collect();
+            let false_is_null = false_is_null && !transform::KEEP_FALSE.contains(&f.transform.as_str());
             (
                 k,
                 FieldRule {
@@ -201,6 +293,8 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
                     default: f.default,
                     authority: f.authority,
                     lenient: f.lenient,
+                    values,
+                    false_is_null,
                 },
             )
         })

@@ -1,5 +1,8 @@
 //! The closed set of field transforms a mapping may name. Each is a pure function of one JSON
-//! value; `null` stays `null` (the mapping's `default` applies before the transform).
+//! value; `null` stays `null` (the mapping's `default` applies before the transform). `map` also
+//! reads the field's `values` table ([`map`]); the others read nothing but the value.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Paris;
@@ -21,7 +24,12 @@ pub const TRANSFORMS: &[&str] = &[
     "string",
     "country",
     "postal_code",
+    "map",
 ];
+
+/// Transforms that read their value as yes/no, or take it as it is: a mapping's
+/// `false_is_null` leaves their `false` alone (for the others, `false` is an absent value).
+pub const KEEP_FALSE: &[&str] = &["copy", "boolean"];
 
 /// Why a value could not be transformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,7 +73,30 @@ pub fn apply(name: &str, v: &Value) -> Result<Value, TransformError> {
         "integer" => integer(v),
         "boolean" => boolean(v),
         "country" => country(&need_text(v, "country")?),
+        "map" => Err(TransformError("transform `map` needs its `values` table".into())),
         other => Err(TransformError(format!("unknown transform `{other}`"))),
+    }
+}
+
+/// The `map` transform: the value (text, trimmed; a number or a boolean as its text) looked up
+/// in `values`. An empty text not listed is null; any other value not listed is an error that
+/// names the value and the listed ones.
+pub fn map(values: &BTreeMap<String, String>, v: &Value) -> Result<Value, TransformError> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let key = need_text(v, "map")?;
+    let key = key.trim();
+    match values.get(key) {
+        Some(mapped) => Ok(Value::String(mapped.clone())),
+        None if key.is_empty() => Ok(Value::Null),
+        None => {
+            let known: Vec<String> = values.keys().map(|k| format!("`{k}`")).collect();
+            Err(TransformError(format!(
+                "`{key}` is not a value this mapping knows (expected one of {})",
+                known.join(", ")
+            )))
+        }
     }
 }
 
@@ -204,7 +235,9 @@ fn country(s: &str) -> Result<Value, TransformError> {
 mod tests {
     use serde_json::json;
 
-    use super::apply;
+    use std::collections::BTreeMap;
+
+    use super::{apply, map};
 
     fn ok(name: &str, v: serde_json::Value) -> serde_json::Value {
         apply(name, &v).unwrap_or_else(|e| panic!("{name}({v}): {e}"))
@@ -271,5 +304,29 @@ mod tests {
         assert_eq!(ok("country", json!("be")), json!("BE"));
         assert!(apply("country", &json!("Atlantis")).is_err());
         assert_eq!(ok("postal_code", json!(" 75011 ")), json!("75011"));
+    }
+
+    #[test]
+    fn value_maps() {
+        let values: BTreeMap<String, String> =
+            [("paid", "active"), ("Cancelled and billable", "cancelled"), ("1", "active"), ("", "pending")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let ok = |v: serde_json::Value| map(&values, &v).unwrap_or_else(|e| panic!("map({v}): {e}"));
+        assert_eq!(ok(json!("paid")), json!("active"));
+        assert_eq!(ok(json!(" Cancelled and billable ")), json!("cancelled"), "trimmed, case kept");
+        assert_eq!(ok(json!(1)), json!("active"), "a number is looked up as its text");
+        assert_eq!(ok(json!("  ")), json!("pending"), "an empty text is looked up too");
+        assert_eq!(ok(json!(null)), json!(null));
+        let err = map(&values, &json!("Paid")).unwrap_err().0;
+        assert_eq!(
+            err,
+            "`Paid` is not a value this mapping knows (expected one of ``, `1`, `Cancelled and billable`, `paid`)"
+        );
+        assert!(map(&values, &json!(["paid"])).is_err());
+        let no_empty: BTreeMap<String, String> = [("paid".to_string(), "active".to_string())].into();
+        assert_eq!(map(&no_empty, &json!("")).unwrap(), json!(null), "empty and not listed: null");
+        assert!(apply("map", &json!("paid")).unwrap_err().0.contains("values"), "map needs its table");
     }
 }
