@@ -59,6 +59,7 @@ impl App {
         let connections = config.database.max_connections.max(config.queue.concurrency as u32 + 4);
         let store = Store::connect(&config.database_url(), connections).await?;
         store.migrate().await?;
+        registry.bind_programme(&store, &mappings);
         crate::webhooks::endpoints::sync_config(&store, &config.webhooks).await?;
         let queue = QueueHandle::new(store.clone(), config.queue.max_attempts);
         Ok(App { config: Arc::new(config), store, registry, mappings, queue })

@@ -11,6 +11,7 @@ pub mod error;
 pub mod flows;
 pub mod http;
 pub mod mapping;
+pub mod programme;
 pub mod queue;
 pub mod reconcile;
 pub mod registry;

@@ -9,12 +9,15 @@ use hub_connector_helloasso::{HelloAssoConnector, HelloAssoSettings};
 use hub_connector_mattermost::{MattermostConnector, MattermostSettings, Route};
 use hub_connector_odoo::{OdooConnector, OdooSettings};
 use hub_connector_sdk::{Connector, EntityKind};
+use hub_connector_spreadsheet::SpreadsheetConnector;
 use hub_connector_webhook::{WebhookConnector, WebhookSettings};
 use secrecy::ExposeSecret;
 
 use crate::{
     config::{Config, ConnectorConfig},
     mapping::MappingSet,
+    programme::{ProgrammeKinds, ProgrammeTasks, wiring},
+    store::Store,
 };
 
 /// One configured connector instance.
@@ -30,6 +33,8 @@ pub struct Instance {
     /// The canonical entity kinds this instance receives through `Connector::write` (empty for
     /// the read-only kinds).
     pub writes: Vec<EntityKind>,
+    /// The concrete connector of a `spreadsheet` instance (its skipped rows: `last_problems`).
+    pub spreadsheet: Option<Arc<SpreadsheetConnector>>,
 }
 
 impl Instance {
@@ -51,6 +56,8 @@ pub struct RegistryError {
 #[derive(Default)]
 pub struct Registry {
     instances: BTreeMap<String, Instance>,
+    /// The programme's internal target, present when a spreadsheet instance is configured.
+    programme: Option<Arc<ProgrammeTasks>>,
 }
 
 impl Registry {
@@ -58,15 +65,29 @@ impl Registry {
     pub fn from_config(config: &Config) -> Result<Registry, Vec<RegistryError>> {
         let mut instances = BTreeMap::new();
         let mut errors = Vec::new();
+        let kinds = wiring::load_kinds(config).map_err(|e| errors.push(e)).ok().flatten();
         for (name, table) in &config.connectors {
-            match build(name, table) {
+            match build(name, table, kinds.as_ref()) {
                 Ok(inst) => {
                     instances.insert(name.clone(), inst);
                 }
                 Err(reason) => errors.push(RegistryError { instance: name.clone(), reason }),
             }
         }
-        if errors.is_empty() { Ok(Registry { instances }) } else { Err(errors) }
+        let programme = wiring::add_target(config, kinds, &mut instances).map_err(|e| errors.push(e)).ok().flatten();
+        if errors.is_empty() { Ok(Registry { instances, programme }) } else { Err(errors) }
+    }
+
+    /// The programme's target and service (when a spreadsheet instance is configured).
+    pub fn programme(&self) -> Option<&Arc<ProgrammeTasks>> {
+        self.programme.as_ref()
+    }
+
+    /// Gives the programme its store and mappings, once the store is open.
+    pub fn bind_programme(&self, store: &Store, mappings: &MappingSet) {
+        if let Some(programme) = &self.programme {
+            wiring::bind(programme, store, mappings);
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Instance> {
@@ -79,7 +100,7 @@ impl Registry {
 
     /// Every stream's mapping must exist and map to the stream's entity kind.
     pub fn check_mappings(&self, mappings: &MappingSet) -> Vec<RegistryError> {
-        let mut errors = Vec::new();
+        let mut errors = if self.programme.is_some() { wiring::check_mappings(mappings) } else { Vec::new() };
         for inst in self.instances.values() {
             for stream in inst.connector.streams() {
                 let name = inst.mapping_for(&stream.name);
@@ -109,7 +130,8 @@ impl Registry {
 }
 
 /// The explicit factory: one arm per kind.
-fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
+fn build(name: &str, table: &ConnectorConfig, kinds: Option<&ProgrammeKinds>) -> Result<Instance, String> {
+    let mut spreadsheet = None;
     let (connector, mappings): (Arc<dyn Connector>, BTreeMap<String, String>) = match table {
         ConnectorConfig::Webhook(c) => {
             let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(c.secret.expose_secret())
@@ -205,6 +227,11 @@ fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
             let connector = MattermostConnector::new(settings).map_err(|e| e.to_string())?;
             (Arc::new(connector), c.mappings.clone())
         }
+        ConnectorConfig::Spreadsheet(c) => {
+            let connector = wiring::spreadsheet(name, c, kinds)?;
+            spreadsheet = Some(connector.clone());
+            (connector, c.mappings.clone())
+        }
     };
     let writes = table
         .writes()
@@ -219,6 +246,7 @@ fn build(name: &str, table: &ConnectorConfig) -> Result<Instance, String> {
         mappings,
         schedules: table.schedules().clone(),
         writes,
+        spreadsheet,
     })
 }
 

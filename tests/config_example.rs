@@ -90,6 +90,18 @@ fn every_section_and_key_is_documented() {
         "template",
         "update_template",
         "only_when",
+        "[programme]",
+        "kinds_file",
+        "venue",
+        "public_url",
+        "out_dir",
+        "kind = \"spreadsheet\"",
+        "source",
+        "sheet",
+        "time_zone",
+        "headers",
+        "organiser",
+        "capacity",
     ] {
         assert!(text.contains(key), "config.example.toml does not mention `{key}`");
     }
@@ -205,4 +217,20 @@ fn the_commented_mattermost_block_is_valid_and_shows_the_default_routes() {
     };
     assert!(f.routes.is_some() && m.routes.is_none());
     assert_eq!(f.routes_or_default(), m.routes_or_default(), "the routes shown are the connector's defaults");
+}
+
+#[test]
+fn the_commented_spreadsheet_block_is_valid_and_states_the_defaults() {
+    let required = ["kind", "source"];
+    let (full, minimal) = block_and_defaults("# [connectors.planning]", "planning", &required);
+    let (ConnectorConfig::Spreadsheet(f), ConnectorConfig::Spreadsheet(m)) = (&full, &minimal) else {
+        panic!("spreadsheet connectors")
+    };
+    assert_eq!(
+        (&f.schedules, &f.headers, &f.time_zone, f.enabled),
+        (&m.schedules, &m.headers, &m.time_zone, m.enabled)
+    );
+    assert_eq!(f.mappings["events"], "spreadsheet/events", "the default mapping name");
+    assert_eq!((f.sheet.as_deref(), f.format.as_deref()), (Some("Décembre"), Some("xlsx")));
+    assert!(full.writes().is_empty(), "read only");
 }

@@ -3,6 +3,7 @@
 
 mod apalis_compare;
 mod intake;
+mod programme;
 mod queue;
 mod webhooks;
 
@@ -44,6 +45,15 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',')]
         apalis: Vec<usize>,
     },
+    /// The monthly programme: a sheet of N rows synced from scratch (events, then their tasks), then
+    /// re-synced with one row changed (exactly one event update)
+    Programme {
+        #[arg(long, default_value_t = 2000)]
+        rows: usize,
+        /// Also run on this PostgreSQL server (a fresh database is created and dropped)
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Outbound webhooks: changes fanned out to endpoints on loopback, with and without a slow one
     Webhooks {
         #[arg(long, default_value_t = 10_000)]
@@ -61,6 +71,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Webhooks { events, endpoints, postgres } => {
             webhooks::run(events, endpoints, postgres.as_deref()).await
         }
+        BenchCommand::Programme { rows, postgres } => programme::run(rows, postgres.as_deref()).await,
         BenchCommand::Intake { events, clients, paced_secs, postgres } => {
             intake::run(events, clients, paced_secs, postgres.as_deref()).await
         }

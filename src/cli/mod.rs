@@ -1,5 +1,7 @@
-//! The command line (clap): serve, migrate, config check, check, sync, jobs, webhooks, bench.
+//! The command line (clap): serve, migrate, config check, check, sync, jobs, webhooks, targets,
+//! programme, bench.
 
+mod programme;
 mod sandbox;
 mod targets;
 mod webhooks;
@@ -63,6 +65,11 @@ pub enum Command {
     Targets {
         #[command(subcommand)]
         action: targets::TargetsAction,
+    },
+    /// The monthly programme: printable page, PDF and newsletter block
+    Programme {
+        #[command(subcommand)]
+        action: programme::ProgrammeAction,
     },
     /// The seven tools' sandboxes and the hub on one machine, a scenario played through them
     Demo {
@@ -165,6 +172,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Jobs { action } => jobs(config, action).await,
         Command::Webhooks { action } => webhooks::run(config, action).await,
         Command::Targets { action } => targets::run(config, action).await,
+        Command::Programme { action } => programme::run(config, action).await,
         Command::Config { .. } | Command::Bench { .. } | Command::Sandbox { .. } | Command::Demo { .. } => {
             unreachable!("handled above")
         }
@@ -266,6 +274,7 @@ async fn sync_now(config: Config, instance: &str, stream: Option<String>, full: 
             "{instance}/{stream}: {} records in {} pages ({} created, {} updated, {} unchanged)",
             report.records, report.pages, report.created, report.updated, report.unchanged
         );
+        programme::print_problems(inst);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The kinds this build knows, for error messages.
-pub const KNOWN_KINDS: &[&str] = &["webhook", "helloasso", "odoo", "dokos", "mattermost"];
+pub const KNOWN_KINDS: &[&str] = &["webhook", "helloasso", "odoo", "dokos", "mattermost", "spreadsheet"];
 
 /// One connector instance, by kind.
 #[derive(Debug, Clone, Deserialize)]
@@ -28,6 +28,8 @@ pub enum ConnectorConfig {
     Dokos(DokosConnectorConfig),
     /// Mattermost: canonical changes announced in a team's channels (write only).
     Mattermost(MattermostConnectorConfig),
+    /// A programme spreadsheet (CSV, XLSX, ODS): one event per row (read only).
+    Spreadsheet(super::spreadsheet::SpreadsheetConnectorConfig),
 }
 
 /// `kind = "odoo"`.
@@ -196,7 +198,7 @@ fn default_page_size() -> u32 {
     100
 }
 
-fn yes() -> bool {
+pub(super) fn yes() -> bool {
     true
 }
 
@@ -267,7 +269,7 @@ pub fn valid_instance_name(name: &str) -> bool {
 
 /// A secret that is not text (a number, a table) is refused without quoting it: serde's own
 /// message would, and inside a `kind`-tagged table the loader no longer sees which key it was.
-fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+pub(super) fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => Ok(SecretString::from(s)),
         _ => Err(serde::de::Error::custom("a secret (key, token, password) must be text in quotes; value not shown")),
@@ -311,6 +313,7 @@ impl ConnectorConfig {
             ConnectorConfig::Odoo(_) => "odoo",
             ConnectorConfig::Dokos(_) => "dokos",
             ConnectorConfig::Mattermost(_) => "mattermost",
+            ConnectorConfig::Spreadsheet(_) => "spreadsheet",
         }
     }
 
@@ -321,6 +324,7 @@ impl ConnectorConfig {
             ConnectorConfig::Odoo(c) => c.enabled,
             ConnectorConfig::Dokos(c) => c.enabled,
             ConnectorConfig::Mattermost(c) => c.enabled,
+            ConnectorConfig::Spreadsheet(c) => c.enabled,
         }
     }
 
@@ -331,6 +335,7 @@ impl ConnectorConfig {
             ConnectorConfig::Odoo(c) => &c.schedules,
             ConnectorConfig::Dokos(c) => &c.schedules,
             ConnectorConfig::Mattermost(c) => &c.schedules,
+            ConnectorConfig::Spreadsheet(c) => &c.schedules,
         }
     }
 
@@ -339,6 +344,7 @@ impl ConnectorConfig {
     pub fn writes(&self) -> Vec<String> {
         match self {
             ConnectorConfig::Webhook(_) | ConnectorConfig::Helloasso(_) => Vec::new(),
+            ConnectorConfig::Spreadsheet(c) => c.writes.clone(),
             ConnectorConfig::Odoo(c) => c.writes.clone(),
             ConnectorConfig::Dokos(c) => c.writes.clone(),
             ConnectorConfig::Mattermost(c) => {
@@ -410,6 +416,11 @@ impl ConnectorConfig {
                 check_routes(&routes, &mut out);
                 let routed: Vec<&str> = routes.iter().map(|r| r.entity.as_str()).collect();
                 check_writes(&self.writes(), &routed, "there is a route only for", &mut out);
+            }
+            ConnectorConfig::Spreadsheet(c) => {
+                let streams = [hub_connector_spreadsheet::EVENTS];
+                check_streams("spreadsheet", &streams, &c.schedules, &c.mappings, &mut out);
+                c.validate(&mut out);
             }
         }
         out

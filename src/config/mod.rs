@@ -5,6 +5,8 @@
 
 mod connectors;
 mod load;
+mod programme;
+mod spreadsheet;
 mod targets;
 mod webhooks;
 
@@ -19,6 +21,8 @@ use serde::Deserialize;
 
 pub use connectors::{ConnectorConfig, KNOWN_KINDS, WebhookConnectorConfig};
 pub use load::{ConfigError, Problem, load, load_with_env};
+pub use programme::{KINDS_FILE, ProgrammeConfig};
+pub use spreadsheet::{HeadersConfig, SpreadsheetConnectorConfig};
 pub use targets::TargetsConfig;
 pub use webhooks::{EndpointConfig, WebhooksConfig};
 
@@ -38,6 +42,8 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     /// Pushing canonical changes to the connector instances that write them.
     pub targets: TargetsConfig,
+    /// The monthly programme: event kinds, printable programme, newsletter, registrations.
+    pub programme: ProgrammeConfig,
     /// Connector instances by name: `[connectors.NAME] kind = "..."`.
     pub connectors: BTreeMap<String, ConnectorConfig>,
 }
@@ -54,6 +60,7 @@ impl Default for Config {
             mappings: MappingsConfig::default(),
             webhooks: WebhooksConfig::default(),
             targets: TargetsConfig::default(),
+            programme: ProgrammeConfig::default(),
             connectors: BTreeMap::new(),
         }
     }
@@ -225,6 +232,9 @@ impl Config {
         }
         for (key, why) in self.targets.validate() {
             bad(&key, why);
+        }
+        for (key, why) in self.programme.validate() {
+            bad(&format!("programme.{key}"), why);
         }
         for (key, why) in self.webhooks.validate() {
             bad(&format!("webhooks.{key}"), why);

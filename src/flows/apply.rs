@@ -60,20 +60,23 @@ fn to_json<V: serde::Serialize>(map: &BTreeMap<String, V>) -> Value {
 }
 
 /// Finds the entity a record is about: its external link first, then each identity key in order.
+/// The entity and whether it is soft-deleted (only a linked entity can be: identity lookups skip
+/// deleted ones).
 async fn find_existing(
     tx: &mut Tx,
     kind: EntityKind,
     link: Option<&LinkState>,
     identity: &[(String, String)],
-) -> Result<Option<Existing>, JobError> {
+) -> Result<Option<(Existing, bool)>, JobError> {
     if let Some(link) = link
         && let Some(row) = Store::get_entity_in(tx, kind, link.entity_id).await?
     {
-        return Ok(Some(to_existing(row)));
+        let deleted = row.deleted_at.is_some();
+        return Ok(Some((to_existing(row), deleted)));
     }
     for (key, value) in identity {
         if let Some(row) = Store::find_entity_by_identity_in(tx, kind, key, value).await? {
-            return Ok(Some(to_existing(row)));
+            return Ok(Some((to_existing(row), false)));
         }
     }
     Ok(None)
@@ -100,7 +103,33 @@ pub async fn apply_record(
         last_pushed_hash: l.last_pushed_hash,
     });
     let identity = reconcile::identity_values(mapping.identity(), &fields);
-    let existing = find_existing(tx, kind, link.as_ref(), &identity).await?;
+    let found = find_existing(tx, kind, link.as_ref(), &identity).await?;
+    // A record deleted at its source and now back (a row put back in a sheet, an undo): the
+    // entity lives again, and its return is news even if its fields did not change.
+    let restored = match &found {
+        Some((e, true)) if !record.deleted => {
+            Store::restore_entity(tx, kind, e.id).await?;
+            true
+        }
+        Some((e, true)) => {
+            // Deleted here and still deleted there: nothing new to tell.
+            let id = e.id;
+            Store::upsert_link_read(
+                tx,
+                system,
+                instance,
+                &record.external_id,
+                kind.as_str(),
+                id,
+                &hash,
+                record.updated_at,
+            )
+            .await?;
+            return Ok(Applied::Unchanged);
+        }
+        _ => false,
+    };
+    let existing = found.map(|(e, _)| e);
     let source =
         SourceRef { system: system.into(), instance: instance.into(), external_id: record.external_id.clone() };
     let incoming = Incoming { source: &source, entity: kind, fields: &fields, deleted: record.deleted };
@@ -114,6 +143,20 @@ pub async fn apply_record(
     let applied = match decision {
         Decision::Echo => return Ok(Applied::Echo),
         Decision::Ignore => return Ok(Applied::Ignored),
+        Decision::Unchanged { entity_id } if restored => {
+            let fields_json = old_json.clone().unwrap_or(Value::Null);
+            Store::append_outbox(
+                tx,
+                &public("created", Some(&fields_json)),
+                kind_name,
+                entity_id,
+                "created",
+                &who,
+                &fields_json,
+            )
+            .await?;
+            Applied::Created(entity_id)
+        }
         Decision::Unchanged { entity_id } => {
             Store::upsert_link_read(
                 tx,

@@ -1,10 +1,12 @@
-//! The HTTP surface (axum): health, metrics, webhook intake and the admin API.
+//! The HTTP surface (axum): health, metrics, webhook intake, the admin API and the public
+//! programme (pages, feeds, registrations).
 
 mod admin;
 mod health;
 mod hooks;
 pub mod metrics;
 mod openapi;
+mod programme;
 mod targets;
 mod webhooks;
 
@@ -14,7 +16,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     middleware,
-    routing::{get, post},
+    routing::{delete, get, post},
 };
 use secrecy::SecretString;
 
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .route("/connectors", get(admin::list_connectors))
         .route("/connectors/{instance}/check", get(admin::check_connector))
         .route("/connectors/{instance}/sync", post(admin::trigger_sync))
+        .route("/connectors/{instance}/problems", get(programme::connector_problems))
         .route("/targets", get(targets::list_targets))
         .route("/targets/{name}/pushes", get(targets::list_pushes))
         .route("/targets/{name}/retry", post(targets::retry_failed))
@@ -73,6 +76,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/hooks/{instance}", post(hooks::receive).layer(DefaultBodyLimit::max(state.body_limit)))
+        .route("/programme/status", get(programme::programme_status))
+        .route("/programme/{month}", get(programme::programme_file))
+        .route("/programme/{month}/newsletter", get(programme::programme_newsletter))
+        .route("/programme/events/{id}/registrations", post(programme::register))
+        .route("/programme/registrations/{id}", delete(programme::cancel))
         .nest("/api/v1", admin)
         .layer(middleware::from_fn(metrics::track))
         .with_state(state)

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{admin, targets, webhooks};
+use super::{admin, programme, targets, webhooks};
 
 struct BearerAuth;
 
@@ -22,7 +22,7 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors, connector targets (pushes), outbound webhook endpoints, messages and attempts. Every route needs `Authorization: Bearer <admin.token>`; errors are `{code, detail}`."),
+    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors, connector targets (pushes), outbound webhook endpoints, messages and attempts, and the public programme (`/programme/…`). Every `/api/v1` route needs `Authorization: Bearer <admin.token>`; `/programme/…` is public; errors are `{code, detail}`."),
     paths(
         admin::list_jobs, admin::get_job, admin::dead_letters, admin::retry_dead,
         admin::list_entities, admin::get_entity, admin::list_connectors, admin::check_connector,
@@ -30,11 +30,13 @@ impl Modify for BearerAuth {
         webhooks::event_types, webhooks::create_endpoint, webhooks::list_endpoints, webhooks::get_endpoint,
         webhooks::update_endpoint, webhooks::disable_endpoint, webhooks::enable_endpoint, webhooks::delete_endpoint,
         webhooks::rotate_secret, webhooks::endpoint_attempts, webhooks::get_message, webhooks::replay_message,
-        webhooks::replay_since
+        webhooks::replay_since, programme::connector_problems, programme::programme_status,
+        programme::programme_file, programme::programme_newsletter, programme::register, programme::cancel
     ),
     components(schemas(
         admin::SyncRequest, webhooks::CreateEndpoint, webhooks::UpdateEndpoint, webhooks::ReplayTarget,
-        webhooks::ReplaySince, crate::webhooks::endpoints::EndpointView, crate::webhooks::replay::ReplayReport
+        webhooks::ReplaySince, crate::webhooks::endpoints::EndpointView, crate::webhooks::replay::ReplayReport,
+        crate::programme::registrations::RegistrationRequest
     )),
     modifiers(&BearerAuth)
 )]

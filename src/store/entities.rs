@@ -135,6 +135,13 @@ impl Store {
         Ok(())
     }
 
+    /// Undoes a soft delete (the record came back at its source: a row put back in a sheet).
+    pub async fn restore_entity(tx: &mut Tx, kind: EntityKind, id: Uuid) -> Result<(), StoreError> {
+        let sql = format!("UPDATE {} SET deleted_at = NULL, updated_at = $1 WHERE id = $2", entity_table(kind));
+        on_tx!(tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(Utc::now()).bind(id).execute(c).await?.rows_affected());
+        Ok(())
+    }
+
     /// Soft-deletes (the row and its history stay; lists and identity matching skip it).
     pub async fn delete_entity(tx: &mut Tx, kind: EntityKind, id: Uuid) -> Result<(), StoreError> {
         let sql = format!(

@@ -4,7 +4,9 @@
 
 pub mod membership;
 pub mod outbound;
+pub mod programme;
 pub mod receiver;
+pub mod workbook;
 
 use std::time::{Duration, Instant};
 

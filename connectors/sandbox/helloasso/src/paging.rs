@@ -69,8 +69,10 @@ impl PageRequest {
         })
     }
 
-    /// Sorts `rows` by key (in the requested order), cuts the page and wraps it with `pagination`.
-    pub fn page(&self, mut rows: Vec<(Key, Value)>) -> Value {
+    /// Sorts `rows` by key (in the requested order), cuts the page, renders only that page's rows
+    /// (rendering every match per request made long histories quadratic) and wraps it with
+    /// `pagination`.
+    pub fn page<T>(&self, mut rows: Vec<(Key, T)>, render: impl Fn(T) -> Value) -> Value {
         rows.sort_by(|a, b| if self.descending { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
         let total = rows.len();
         let start = match &self.token {
@@ -80,14 +82,14 @@ impl PageRequest {
             None => ((self.index - 1) * self.size).min(total),
         };
         let end = (start + self.size).min(total);
-        let page: Vec<(Key, Value)> = rows.drain(start..end).collect();
+        let page: Vec<(Key, T)> = rows.drain(start..end).collect();
         let token = match page.last() {
             Some((k, _)) => Some(encode(k)),
             None => self.raw_token.clone(),
         };
         let (count, pages) = if self.with_count { (total as i64, total.div_ceil(self.size) as i64) } else { (-1, -1) };
         json!({
-            "data": page.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+            "data": page.into_iter().map(|(_, v)| render(v)).collect::<Vec<_>>(),
             "pagination": {
                 "pageSize": self.size,
                 "totalCount": count,

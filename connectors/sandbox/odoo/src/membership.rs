@@ -108,6 +108,17 @@ pub fn recompute(state: &mut State) {
         return;
     }
     let at = now_str();
+    // One pass to index children by parent (a scan per parent made every write quadratic).
+    let by_parent = |state: &State, model: &str, inverse: &str| {
+        let mut index: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+        for id in state.ids(model) {
+            if let Some(parent) = state.get_id(model, id, inverse) {
+                index.entry(parent).or_default().push(id);
+            }
+        }
+        index
+    };
+    let lines_of_move = by_parent(state, "account.move.line", "move_id");
     for line in state.ids("account.move.line") {
         let total = state.get_f64("account.move.line", line, "quantity")
             * state.get_f64("account.move.line", line, "price_unit");
@@ -115,9 +126,10 @@ pub fn recompute(state: &mut State) {
         state.set("account.move.line", line, "price_total", json!(total), &at);
     }
     for mv in state.ids("account.move") {
-        let total: f64 = state
-            .children("account.move.line", "move_id", mv)
-            .iter()
+        let total: f64 = lines_of_move
+            .get(&mv)
+            .into_iter()
+            .flatten()
             .map(|l| state.get_f64("account.move.line", *l, "price_total"))
             .sum();
         let paid = matches!(state.get_str("account.move", mv, "payment_state").as_deref(), Some("paid" | "in_payment"));
@@ -144,8 +156,9 @@ pub fn recompute(state: &mut State) {
         };
         state.set("membership.membership_line", ml, "state", json!(s), &at);
     }
+    let lines_of_partner = by_parent(state, "membership.membership_line", "partner");
     for p in state.ids("res.partner") {
-        let (st, start, stop, cancel) = partner_membership(state, p, 0);
+        let (st, start, stop, cancel) = partner_membership(state, &lines_of_partner, p, 0);
         state.set("res.partner", p, "membership_state", json!(st), &at);
         state.set("res.partner", p, "membership_start", start, &at);
         state.set("res.partner", p, "membership_stop", stop, &at);
@@ -154,15 +167,20 @@ pub fn recompute(state: &mut State) {
 }
 
 /// `_compute_membership_state` and the start/stop/cancel dates (of the associate member when set).
-fn partner_membership(state: &State, p: i64, depth: u8) -> (&'static str, Value, Value, Value) {
+fn partner_membership(
+    state: &State,
+    lines_of_partner: &std::collections::HashMap<i64, Vec<i64>>,
+    p: i64,
+    depth: u8,
+) -> (&'static str, Value, Value, Value) {
     if let Some(assoc) = state.get_id("res.partner", p, "associate_member")
         && assoc != p
         && depth < 5
     {
-        return partner_membership(state, assoc, depth + 1);
+        return partner_membership(state, lines_of_partner, assoc, depth + 1);
     }
     let today = today().to_string();
-    let lines = state.children("membership.membership_line", "partner", p);
+    let lines = lines_of_partner.get(&p).cloned().unwrap_or_default();
     let get = |l: i64, f: &str| state.get("membership.membership_line", l, f);
     let live: Vec<i64> = lines.iter().copied().filter(|l| falsy(&get(*l, "date_cancel"))).collect();
     let start = live.iter().filter_map(|l| get(*l, "date_from").as_str().map(str::to_string)).min();

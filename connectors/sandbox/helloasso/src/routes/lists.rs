@@ -110,14 +110,14 @@ pub async fn forms(State(app): State<App>, Path(slug): Path<String>, RawQuery(q)
         check_org(&store, &slug)?;
         let page = PageRequest::from(&p)?;
         let (states, types) = (p.list("states"), p.list("formTypes"));
-        let rows: Vec<(Key, serde_json::Value)> = store
+        let rows: Vec<(Key, _)> = store
             .forms
             .iter()
             .enumerate()
             .filter(|(_, f)| in_list(&states, &f.state) && in_list(&types, &f.form_type))
-            .map(|(i, f)| (key(f.created, i as i64), render::form_light(&store, f)))
+            .map(|(i, f)| (key(f.created, i as i64), f))
             .collect();
-        Ok(ok(page.page(rows)))
+        Ok(ok(page.page(rows, |f| render::form_light(&store, f))))
     })())
 }
 
@@ -134,9 +134,9 @@ fn orders_page(app: &App, slug: &str, form: Option<(String, String)>, p: Params)
             .orders
             .values()
             .filter(|o| filters.order_ok(o) && filters.date_ok(o.date) && in_list(&types, &o.form_type))
-            .map(|o| (key(o.date, o.id), render::order(&store, o, details)))
+            .map(|o| (key(o.date, o.id), o))
             .collect();
-        Ok(ok(page.page(rows)))
+        Ok(ok(page.page(rows, |o| render::order(&store, o, details))))
     })())
 }
 
@@ -168,10 +168,10 @@ fn payments_page(app: &App, slug: &str, form: Option<(String, String)>, p: Param
             let pay: &Payment = pay;
             if filters.order_ok(o) && filters.date_ok(pay.date) && in_list(&states, &pay.state) {
                 let at = sort_date(&p, pay.created, pay.updated, pay.date)?;
-                rows.push((key(at, pay.id), render::payment(&store, o, pay, false)));
+                rows.push((key(at, pay.id), (o, pay)));
             }
         }
-        Ok(ok(page.page(rows)))
+        Ok(ok(page.page(rows, |(o, pay)| render::payment(&store, o, pay, false))))
     })())
 }
 
@@ -205,11 +205,11 @@ fn items_page(app: &App, slug: &str, form: Option<(String, String)>, p: Params) 
                 let name_ok = tier_name.as_ref().is_none_or(|n| it.name.to_lowercase().contains(n));
                 if in_list(&tier_types, &it.tier_type) && in_list(&states, &it.state) && name_ok {
                     let at = sort_date(&p, o.created, o.updated, o.date)?;
-                    rows.push((key(at, it.id), render::item(&store, o, it, details)));
+                    rows.push((key(at, it.id), (o, it)));
                 }
             }
         }
-        Ok(ok(page.page(rows)))
+        Ok(ok(page.page(rows, |(o, it)| render::item(&store, o, it, details))))
     })())
 }
 
