@@ -88,9 +88,20 @@ async fn push_loop(
     let lease_ms = settings.lease.as_millis() as i64;
     let mut idle = settings.poll;
     let mut running = JoinSet::new();
+    let refill = settings.concurrency.div_ceil(2);
     while !*shutdown.borrow() {
         while running.try_join_next().is_some() {}
-        let claimed = match store.claim_pushes(&name, settings.batch_size, lease_ms).await {
+        // Claim when half the slots are free (a claim per push would cost a round trip each); a
+        // push in flight holds its lease, a deferred one is due later: neither is claimed twice.
+        if slots.available_permits() < refill {
+            tokio::select! {
+                p = slots.clone().acquire_many_owned(refill as u32) => drop(p),
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        let free = slots.available_permits().min(settings.batch_size as usize).max(1) as i64;
+        let claimed = match store.claim_pushes(&name, free, lease_ms).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(target_instance = %name, error = %e, "cannot claim target pushes");
@@ -116,9 +127,6 @@ async fn push_loop(
                 drop(permit);
             });
         }
-        // The batch runs to the end before the next claim: a deferred membership is claimed again
-        // only after its person's push had its chance.
-        while running.join_next().await.is_some() {}
     }
     while running.join_next().await.is_some() {}
     tracing::debug!(target_instance = %name, kind = target.kind, "target loop stopped");
