@@ -36,6 +36,9 @@ async fn the_demo_plays_its_scenario_end_to_end() {
             "Odoo : le contact (retrouvé par e-mail, pas dupliqué) a une ligne d'adhésion payée",
             "Dokos : client et contact, avec son abonnement",
             "Mattermost, canal adhesions : « Nouvelle adhésion : ",
+            "→ 3 événement(s) créé(s)",
+            "tâche(s) selon le type de chaque événement",
+            "annoncés dans Mattermost, canal programme",
             "Cal.com : réservation",
             "Stripe : paiement pi_",
         ] {

@@ -3,6 +3,7 @@
 
 mod apalis_compare;
 mod intake;
+mod membership;
 mod programme;
 mod queue;
 mod webhooks;
@@ -54,6 +55,15 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// HelloAsso → canonical → Odoo backfill of N paid membership orders, then a second backfill of
+    /// the same unchanged data (which must make no Odoo write)
+    Membership {
+        #[arg(long, default_value_t = 20_000)]
+        orders: usize,
+        /// Also run on this PostgreSQL server (a fresh database is created and dropped)
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Outbound webhooks: changes fanned out to endpoints on loopback, with and without a slow one
     Webhooks {
         #[arg(long, default_value_t = 10_000)]
@@ -72,6 +82,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             webhooks::run(events, endpoints, postgres.as_deref()).await
         }
         BenchCommand::Programme { rows, postgres } => programme::run(rows, postgres.as_deref()).await,
+        BenchCommand::Membership { orders, postgres } => membership::run(orders, postgres.as_deref()).await,
         BenchCommand::Intake { events, clients, paced_secs, postgres } => {
             intake::run(events, clients, paced_secs, postgres.as_deref()).await
         }

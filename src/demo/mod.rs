@@ -6,10 +6,12 @@
 //! Flows shown: a tool posting signed members (`kind = "webhook"`) → canonical person → outbound
 //! webhook to the place's website (a receiver in this process); a HelloAsso membership → canonical
 //! member, membership and payment → Odoo partner with a paid membership line, Dokos customer with
-//! its subscription, one Mattermost post in `adhesions`. Flows whose connectors are not wired yet
+//! its subscription, one Mattermost post in `adhesions`; next month's programme from a CSV sheet →
+//! events, their tasks, announcements in `programme`, the printable page and the feeds. Flows whose connectors are not wired yet
 //! (Cal.com → Mattermost/Google Calendar/Snipe-IT) are said to be missing, not pretended.
 
 mod helloasso;
+mod programme;
 mod scenario;
 mod website;
 
@@ -57,6 +59,10 @@ pub fn demo_config(
     let year = chrono::Utc::now().format("%Y");
     let mappings = opts.data_dir.join("mappings");
     crate::testing::write_files(&mappings, &MAPPINGS)?;
+    crate::testing::write_files(&mappings, &crate::programme::shipped_mapping_files())?;
+    let sheet = opts.data_dir.join("programme.csv");
+    std::fs::write(&sheet, programme::sheet(programme::month()))
+        .with_context(|| format!("cannot write {}", sheet.display()))?;
     let toml = format!(
         r#"data_dir = "{data}"
 [http]
@@ -107,7 +113,13 @@ kind = "mattermost"
 base_url = "{mm_base}"
 token = "{mm_token}"
 team = "{mm_team}"
+[connectors.planning]
+kind = "spreadsheet"
+source = "{sheet}"
+[programme]
+title = "Programme du tiers-lieu (démo)"
 "#,
+        sheet = sheet.display(),
         odoo_base = base("odoo").unwrap_or_default(),
         odoo_db = text(&odoo, "database"),
         odoo_login = text(&odoo, "login"),
@@ -152,12 +164,14 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let config = demo_config(&opts, &form_secret, &site.url, &site_secret, &sandboxes)?;
     let token = config.admin.token.as_ref().map(|t| t.expose_secret().to_string()).unwrap_or_default();
     site.set_secret(&site_secret);
-    let app = App::build(config).await.context("starting the hub")?.spawn().await?;
+    let built = App::build(config).await.context("starting the hub")?;
+    let app = built.clone().spawn().await?;
     println!("\nLe hub écoute sur http://{} (SQLite : {}/hub.db)", app.addr, opts.data_dir.display());
     println!("  API d'administration : Authorization: Bearer {token}");
     println!("  OpenAPI : http://{}/api/v1/openapi.json   métriques : http://{}/metrics\n", app.addr, app.addr);
 
-    let report = scenario::play(&app, &form_secret, &site, &sandboxes).await;
+    let mut report = scenario::play(&app, &form_secret, &site, &sandboxes).await;
+    report.extend(programme::flow(&built, &format!("http://{}", app.addr), &sandboxes).await);
     for line in &report {
         println!("{line}");
     }

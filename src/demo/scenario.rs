@@ -103,7 +103,6 @@ pub async fn play(app: &RunningApp, form_secret: &str, site: &Website, sandboxes
     for line in tool_activity(sandboxes).await {
         out.push(format!("   - {line}"));
     }
-    out.push("   - programme mensuel depuis un tableur : pas encore construit (issue 6)".into());
     out
 }
 
