@@ -5,11 +5,8 @@
 
 mod common;
 
-use common::{
-    eventually,
-    programme::Programme,
-    workbook::{V, ods, xlsx},
-};
+use common::{eventually, programme::Programme};
+use hub_connector_spreadsheet::testkit::{V, ods, xlsx};
 
 fn headers() -> Vec<V> {
     ["Date", "Début", "Fin", "Titre", "Type", "Lieu", "Animateur·rice", "Jauge", "Description"]

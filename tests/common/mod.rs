@@ -6,7 +6,6 @@ pub mod membership;
 pub mod outbound;
 pub mod programme;
 pub mod receiver;
-pub mod workbook;
 
 use std::time::{Duration, Instant};
 

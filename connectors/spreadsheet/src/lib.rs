@@ -71,6 +71,7 @@ mod settings;
 mod values;
 
 pub mod bench;
+pub mod testkit;
 
 use std::sync::Mutex;
 

@@ -3,7 +3,7 @@
 
 mod connector_tests;
 mod csv_tests;
-mod fixtures;
+use crate::testkit as fixtures;
 mod identity_tests;
 mod values_tests;
 mod workbook_tests;

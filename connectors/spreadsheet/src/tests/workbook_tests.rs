@@ -33,8 +33,8 @@ fn check_programme(parsed: &ParsedSheet, sheet: &str) {
 
 fn two_sheets() -> Vec<Sheet> {
     let other = vec![
-        vec![V::Text("Date"), V::Text("Début"), V::Text("Titre"), V::Text("Type")],
-        vec![V::Text("09/01/2027"), V::Text("10h"), V::Text("Galette"), V::Text("fête")],
+        vec![V::Text("Date".into()), V::Text("Début".into()), V::Text("Titre".into()), V::Text("Type".into())],
+        vec![V::Text("09/01/2027".into()), V::Text("10h".into()), V::Text("Galette".into()), V::Text("fête".into())],
     ];
     vec![("Décembre", programme()), ("Janvier", other)]
 }
@@ -79,7 +79,10 @@ fn an_ods_with_its_mimetype_last_is_still_read() {
 
 #[test]
 fn a_workbook_missing_a_column_names_it_and_the_sheet() {
-    let rows = vec![vec![V::Text("Date"), V::Text("Début"), V::Text("Titre")], vec![V::Text("05/12/2026")]];
+    let rows = vec![
+        vec![V::Text("Date".into()), V::Text("Début".into()), V::Text("Titre".into())],
+        vec![V::Text("05/12/2026".into())],
+    ];
     for (bytes, format) in [(xlsx(&[("Déc", rows.clone())]), Format::Xlsx), (ods(&[("Déc", rows)], true), Format::Ods)]
     {
         let err = parse_sheet(&bytes, format, &settings()).unwrap_err();
@@ -93,8 +96,14 @@ fn a_workbook_missing_a_column_names_it_and_the_sheet() {
 #[test]
 fn numbers_in_text_columns_and_serial_dates_in_plain_number_cells() {
     let rows = vec![
-        vec![V::Text("Date"), V::Text("Début"), V::Text("Titre"), V::Text("Type"), V::Text("Jauge")],
-        vec![V::Num(46361.0), V::Num(0.75), V::Num(2026.0), V::Text("atelier"), V::Num(20.0)],
+        vec![
+            V::Text("Date".into()),
+            V::Text("Début".into()),
+            V::Text("Titre".into()),
+            V::Text("Type".into()),
+            V::Text("Jauge".into()),
+        ],
+        vec![V::Num(46361.0), V::Num(0.75), V::Num(2026.0), V::Text("atelier".into()), V::Num(20.0)],
     ];
     let parsed = parse_sheet(&xlsx(&[("S", rows)]), Format::Xlsx, &settings()).unwrap();
     assert_eq!(parsed.rows.len(), 1, "{:?}", parsed.problems);

@@ -1,11 +1,10 @@
-//! XLSX and ODS workbooks built in memory for the programme tests (hand-written OOXML and
-//! OpenDocument parts in a zip, as Excel and LibreOffice write them; after the spreadsheet
-//! connector's own test fixtures).
-#![allow(dead_code)]
+//! Builds small XLSX and ODS workbooks in memory (hand-written OOXML and OpenDocument parts in a
+//! zip), with text, number, date and time cells as Excel and LibreOffice write them. Public so the
+//! crate's tests and the hub's programme tests share one builder.
 
 use std::io::{Cursor, Write};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Timelike};
 use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
 
 /// A cell of a fixture.
@@ -202,4 +201,62 @@ pub fn ods(sheets: &[Sheet], mimetype_first: bool) -> Vec<u8> {
         parts.push(("mimetype", ODS_MIME.to_string()));
     }
     zip(&parts, mimetype_first)
+}
+
+/// The programme used by the workbook tests: a title line, the French headers, three events
+/// (one with a date-time end), and a row with an unreadable date.
+pub fn programme() -> Vec<Vec<V>> {
+    let d = |day| V::Date(NaiveDate::from_ymd_opt(2026, 12, day).unwrap());
+    vec![
+        vec![V::Text("Programme de décembre".into())],
+        ["Date", "Début", "Fin", "Titre", "Type", "Lieu", "Animateur·rice", "Jauge", "Description"]
+            .into_iter()
+            .map(|h| V::Text(h.into()))
+            .collect(),
+        vec![
+            d(5),
+            V::Time(14, 0),
+            V::Time(17, 30),
+            V::Text("Repair café".into()),
+            V::Text("atelier".into()),
+            V::Text("Fablab".into()),
+            V::Text("Camille".into()),
+            V::Num(12.0),
+            V::Text("Apportez vos objets".into()),
+        ],
+        vec![
+            V::Text("12/12/2026".into()),
+            V::Text("18h30".into()),
+            V::Empty,
+            V::Text("Conférence climat".into()),
+            V::Text("conférence".into()),
+            V::Empty,
+            V::Empty,
+            V::Text("40 places".into()),
+            V::Empty,
+        ],
+        vec![
+            d(19),
+            V::Time(9, 15),
+            V::Time(12, 0),
+            V::Text("Couture".into()),
+            V::Text("atelier".into()),
+            V::Text("Salle 2".into()),
+            V::Text("Sam & Lou".into()),
+            V::Empty,
+            V::Empty,
+        ],
+        vec![
+            V::Text("32/12/2026".into()),
+            V::Time(10, 0),
+            V::Empty,
+            V::Text("Fantôme".into()),
+            V::Text("atelier".into()),
+        ],
+    ]
+}
+
+/// The time of a fixture cell, for assertions.
+pub fn hm(t: chrono::NaiveTime) -> (u32, u32) {
+    (t.hour(), t.minute())
 }
