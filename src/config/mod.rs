@@ -3,6 +3,7 @@
 //! connector instance tables in `connectors.rs`. Secrets are `SecretString`: Debug prints
 //! `[REDACTED]`, and no error message ever contains one.
 
+mod connector_checks;
 mod connectors;
 mod load;
 mod programme;
