@@ -164,27 +164,14 @@ async fn tool_activity(sandboxes: &AllSandboxes) -> Vec<String> {
 /// `le mardi 1 décembre à 10 h 00` (Europe/Paris).
 fn french_datetime(at: chrono::DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
-    const DAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
+
+    use crate::programme::french::{month_name, weekday_name};
     let local = at.with_timezone(&chrono_tz::Europe::Paris);
     format!(
         "le {} {} {} à {} h {:02}",
-        DAYS[local.weekday().num_days_from_monday() as usize],
+        weekday_name(local.weekday()),
         local.day(),
-        MONTHS[local.month0() as usize],
+        month_name(local.month()),
         local.hour(),
         local.minute()
     )
