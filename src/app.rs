@@ -60,6 +60,7 @@ impl App {
         let store = Store::connect(&config.database_url(), connections).await?;
         store.migrate().await?;
         registry.bind_programme(&store, &mappings);
+        crate::consent::load_tokens(&store, &config, &registry, 0).await;
         crate::webhooks::endpoints::sync_config(&store, &config.webhooks).await?;
         let queue = QueueHandle::new(store.clone(), config.queue.max_attempts);
         Ok(App { config: Arc::new(config), store, registry, mappings, queue })
@@ -103,6 +104,7 @@ impl App {
                 self.config.webhooks.allow_networks.clone(),
             )),
             rotation_overlap_secs: self.config.webhooks.rotation_overlap_secs,
+            config: self.config.clone(),
         }
     }
 
@@ -133,6 +135,7 @@ impl App {
                 .await
         });
         let scheduler = tokio::spawn(queue::run_scheduler(self.schedules(), self.queue.clone()));
+        let tokens = tokio::spawn(reload_consents(self.store.clone(), self.config.clone(), self.registry.clone()));
         let dispatcher = self.config.webhooks.enabled.then(|| {
             let settings = crate::webhooks::dispatch::DispatchSettings::from_config(&self.config.webhooks);
             tokio::spawn(crate::webhooks::dispatch::run(self.store.clone(), settings, shutdown.clone()))
@@ -150,6 +153,7 @@ impl App {
         )
         .await;
         scheduler.abort();
+        tokens.abort();
         if let Err(e) = workers {
             tracing::error!(error = %e, "workers stopped with an error");
         }
@@ -181,6 +185,19 @@ impl App {
         let store = self.store.clone();
         let handle = tokio::spawn(self.run(listener, rx));
         Ok(RunningApp { addr, store, shutdown: tx, handle })
+    }
+}
+
+/// Gives the Google connectors their stored refresh tokens, then looks for newer ones (a consent
+/// received by another process) every [`crate::consent::RELOAD_EVERY`].
+async fn reload_consents(store: Store, config: Arc<Config>, registry: Arc<Registry>) {
+    if !registry.instances().any(|i| i.google.is_some()) {
+        return;
+    }
+    let mut since = 0;
+    loop {
+        since = crate::consent::load_tokens(&store, &config, &registry, since).await;
+        tokio::time::sleep(crate::consent::RELOAD_EVERY).await;
     }
 }
 

@@ -6,6 +6,7 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod consent;
 pub mod demo;
 pub mod error;
 pub mod flows;

@@ -4,7 +4,9 @@
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
+use hub_connector_calcom::{CalcomConnector, CalcomSettings};
 use hub_connector_dokos::{DokosConnector, DokosSettings};
+use hub_connector_google_calendar::{GoogleCalendarConnector, GoogleCalendarSettings};
 use hub_connector_helloasso::{HelloAssoConnector, HelloAssoSettings};
 use hub_connector_mattermost::{MattermostConnector, MattermostSettings, Route};
 use hub_connector_odoo::{OdooConnector, OdooSettings};
@@ -14,7 +16,7 @@ use hub_connector_webhook::{WebhookConnector, WebhookSettings};
 use secrecy::ExposeSecret;
 
 use crate::{
-    config::{Config, ConnectorConfig},
+    config::{Config, ConnectorConfig, ResourceConfig, resources},
     mapping::MappingSet,
     programme::{ProgrammeKinds, ProgrammeTasks, wiring},
     store::Store,
@@ -35,6 +37,9 @@ pub struct Instance {
     pub writes: Vec<EntityKind>,
     /// The concrete connector of a `spreadsheet` instance (its skipped rows: `last_problems`).
     pub spreadsheet: Option<Arc<SpreadsheetConnector>>,
+    /// The concrete connector of a `google_calendar` instance (its refresh token is set once
+    /// `hub auth google` ran).
+    pub google: Option<Arc<GoogleCalendarConnector>>,
 }
 
 impl Instance {
@@ -58,6 +63,8 @@ pub struct Registry {
     instances: BTreeMap<String, Instance>,
     /// The programme's internal target, present when a spreadsheet instance is configured.
     programme: Option<Arc<ProgrammeTasks>>,
+    /// `[resources.SLUG]`, for what targets add to bookings.
+    resources: BTreeMap<String, ResourceConfig>,
 }
 
 impl Registry {
@@ -67,7 +74,7 @@ impl Registry {
         let mut errors = Vec::new();
         let kinds = wiring::load_kinds(config).map_err(|e| errors.push(e)).ok().flatten();
         for (name, table) in &config.connectors {
-            match build(name, table, kinds.as_ref()) {
+            match build(name, table, kinds.as_ref(), &config.resources) {
                 Ok(inst) => {
                     instances.insert(name.clone(), inst);
                 }
@@ -75,7 +82,8 @@ impl Registry {
             }
         }
         let programme = wiring::add_target(config, kinds, &mut instances).map_err(|e| errors.push(e)).ok().flatten();
-        if errors.is_empty() { Ok(Registry { instances, programme }) } else { Err(errors) }
+        let resources = config.resources.clone();
+        if errors.is_empty() { Ok(Registry { instances, programme, resources }) } else { Err(errors) }
     }
 
     /// The programme's target and service (when a spreadsheet instance is configured).
@@ -88,6 +96,11 @@ impl Registry {
         if let Some(programme) = &self.programme {
             wiring::bind(programme, store, mappings);
         }
+    }
+
+    /// The configured resources by slug.
+    pub fn resources(&self) -> &BTreeMap<String, ResourceConfig> {
+        &self.resources
     }
 
     pub fn get(&self, name: &str) -> Option<&Instance> {
@@ -130,8 +143,14 @@ impl Registry {
 }
 
 /// The explicit factory: one arm per kind.
-fn build(name: &str, table: &ConnectorConfig, kinds: Option<&ProgrammeKinds>) -> Result<Instance, String> {
+fn build(
+    name: &str,
+    table: &ConnectorConfig,
+    kinds: Option<&ProgrammeKinds>,
+    places: &BTreeMap<String, ResourceConfig>,
+) -> Result<Instance, String> {
     let mut spreadsheet = None;
+    let mut google = None;
     let (connector, mappings): (Arc<dyn Connector>, BTreeMap<String, String>) = match table {
         ConnectorConfig::Webhook(c) => {
             let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(c.secret.expose_secret())
@@ -232,6 +251,34 @@ fn build(name: &str, table: &ConnectorConfig, kinds: Option<&ProgrammeKinds>) ->
             spreadsheet = Some(connector.clone());
             (connector, c.mappings.clone())
         }
+        ConnectorConfig::Calcom(c) => {
+            let settings = CalcomSettings {
+                base_url: c.base_url.trim().trim_end_matches('/').to_string(),
+                webhook_secret: c.webhook_secret.as_ref().map(|s| s.expose_secret().to_string()),
+                page_size: c.page_size,
+                resources: resources::event_type_index(places),
+                ..CalcomSettings::new(name, c.api_key.expose_secret().trim())
+            };
+            let connector = CalcomConnector::new(settings).map_err(|e| e.to_string())?;
+            (Arc::new(connector), c.mappings.clone())
+        }
+        ConnectorConfig::GoogleCalendar(c) => {
+            let calendars =
+                if c.calendars.is_empty() { resources::calendar_index(places) } else { c.calendars.clone() };
+            let settings = GoogleCalendarSettings {
+                base_url: c.base_url.trim().trim_end_matches('/').to_string(),
+                auth_url: c.auth_url.trim().to_string(),
+                token_url: c.token_url.trim().to_string(),
+                calendars,
+                time_zone: c.time_zone.clone(),
+                channel_token: c.channel_token.as_ref().map(|t| t.expose_secret().to_string()),
+                page_size: c.page_size,
+                ..GoogleCalendarSettings::new(name, c.client_id.trim(), c.client_secret.expose_secret())
+            };
+            let connector = Arc::new(GoogleCalendarConnector::new(settings).map_err(|e| e.to_string())?);
+            google = Some(connector.clone());
+            (connector, c.mappings.clone())
+        }
     };
     let writes = table
         .writes()
@@ -247,6 +294,7 @@ fn build(name: &str, table: &ConnectorConfig, kinds: Option<&ProgrammeKinds>) ->
         schedules: table.schedules().clone(),
         writes,
         spreadsheet,
+        google,
     })
 }
 

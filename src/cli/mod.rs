@@ -1,6 +1,7 @@
 //! The command line (clap): serve, migrate, config check, check, sync, jobs, webhooks, targets,
 //! programme, bench.
 
+mod auth;
 mod programme;
 mod sandbox;
 mod targets;
@@ -60,6 +61,11 @@ pub enum Command {
     Webhooks {
         #[command(subcommand)]
         action: webhooks::WebhooksAction,
+    },
+    /// Authorize the hub on a tool that needs a person's consent (Google Calendar)
+    Auth {
+        #[command(subcommand)]
+        action: auth::AuthAction,
     },
     /// Connector targets: what was pushed to Odoo, Dokos, Mattermost…, failures, retry
     Targets {
@@ -172,6 +178,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Jobs { action } => jobs(config, action).await,
         Command::Webhooks { action } => webhooks::run(config, action).await,
         Command::Targets { action } => targets::run(config, action).await,
+        Command::Auth { action } => auth::run(config, action).await,
         Command::Programme { action } => programme::run(config, action).await,
         Command::Config { .. } | Command::Bench { .. } | Command::Sandbox { .. } | Command::Demo { .. } => {
             unreachable!("handled above")

@@ -69,7 +69,7 @@ fn mattermost_defaults_to_the_connector_routes_and_writes_their_entities() {
     let defaults = hub_connector_mattermost::default_routes();
     let routes = c.routes_or_default();
     assert_eq!(routes.len(), defaults.len());
-    assert_eq!((routes[2].entity.as_str(), routes[2].channel.as_str()), ("booking", "{resource}"));
+    assert_eq!((routes[2].entity.as_str(), routes[2].channel.as_str()), ("booking", "{resource_channel}"));
 }
 
 #[test]

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::connector_checks::*;
 
 /// The kinds this build knows, for error messages.
-pub const KNOWN_KINDS: &[&str] = &["webhook", "helloasso", "odoo", "dokos", "mattermost", "spreadsheet"];
+pub const KNOWN_KINDS: &[&str] =
+    &["webhook", "helloasso", "odoo", "dokos", "mattermost", "spreadsheet", "calcom", "google_calendar"];
 
 /// One connector instance, by kind.
 #[derive(Debug, Clone, Deserialize)]
@@ -31,6 +32,10 @@ pub enum ConnectorConfig {
     Mattermost(MattermostConnectorConfig),
     /// A programme spreadsheet (CSV, XLSX, ODS): one event per row (read only).
     Spreadsheet(super::spreadsheet::SpreadsheetConnectorConfig),
+    /// Cal.com: the bookings of one account (read only).
+    Calcom(super::booking_connectors::CalcomConnectorConfig),
+    /// Google Calendar: bookings mirrored in the resources' calendars, staff events read back.
+    GoogleCalendar(super::booking_connectors::GoogleCalendarConnectorConfig),
 }
 
 /// `kind = "odoo"`.
@@ -270,7 +275,7 @@ pub fn valid_instance_name(name: &str) -> bool {
 
 /// A secret that is not text (a number, a table) is refused without quoting it: serde's own
 /// message would, and inside a `kind`-tagged table the loader no longer sees which key it was.
-pub(super) fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+pub(crate) fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => Ok(SecretString::from(s)),
         _ => Err(serde::de::Error::custom("a secret (key, token, password) must be text in quotes; value not shown")),
@@ -290,6 +295,8 @@ impl ConnectorConfig {
             ConnectorConfig::Dokos(_) => "dokos",
             ConnectorConfig::Mattermost(_) => "mattermost",
             ConnectorConfig::Spreadsheet(_) => "spreadsheet",
+            ConnectorConfig::Calcom(_) => "calcom",
+            ConnectorConfig::GoogleCalendar(_) => "google_calendar",
         }
     }
 
@@ -301,6 +308,8 @@ impl ConnectorConfig {
             ConnectorConfig::Dokos(c) => c.enabled,
             ConnectorConfig::Mattermost(c) => c.enabled,
             ConnectorConfig::Spreadsheet(c) => c.enabled,
+            ConnectorConfig::Calcom(c) => c.enabled,
+            ConnectorConfig::GoogleCalendar(c) => c.enabled,
         }
     }
 
@@ -312,6 +321,8 @@ impl ConnectorConfig {
             ConnectorConfig::Dokos(c) => &c.schedules,
             ConnectorConfig::Mattermost(c) => &c.schedules,
             ConnectorConfig::Spreadsheet(c) => &c.schedules,
+            ConnectorConfig::Calcom(c) => &c.schedules,
+            ConnectorConfig::GoogleCalendar(c) => &c.schedules,
         }
     }
 
@@ -319,7 +330,8 @@ impl ConnectorConfig {
     /// checked by [`ConnectorConfig::validate`]); none for the read-only kinds.
     pub fn writes(&self) -> Vec<String> {
         match self {
-            ConnectorConfig::Webhook(_) | ConnectorConfig::Helloasso(_) => Vec::new(),
+            ConnectorConfig::Webhook(_) | ConnectorConfig::Helloasso(_) | ConnectorConfig::Calcom(_) => Vec::new(),
+            ConnectorConfig::GoogleCalendar(c) => c.writes.clone(),
             ConnectorConfig::Spreadsheet(c) => c.writes.clone(),
             ConnectorConfig::Odoo(c) => c.writes.clone(),
             ConnectorConfig::Dokos(c) => c.writes.clone(),
@@ -398,6 +410,8 @@ impl ConnectorConfig {
                 check_streams("spreadsheet", &streams, &c.schedules, &c.mappings, &mut out);
                 c.validate(&mut out);
             }
+            ConnectorConfig::Calcom(c) => c.validate(&mut out),
+            ConnectorConfig::GoogleCalendar(c) => c.validate(&mut out),
         }
         out
     }

@@ -3,10 +3,12 @@
 //! connector instance tables in `connectors.rs`. Secrets are `SecretString`: Debug prints
 //! `[REDACTED]`, and no error message ever contains one.
 
+mod booking_connectors;
 mod connector_checks;
 mod connectors;
 mod load;
 mod programme;
+pub mod resources;
 mod spreadsheet;
 mod targets;
 mod webhooks;
@@ -20,9 +22,11 @@ use std::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use booking_connectors::{CalcomConnectorConfig, GoogleCalendarConnectorConfig};
 pub use connectors::{ConnectorConfig, KNOWN_KINDS, WebhookConnectorConfig};
 pub use load::{ConfigError, Problem, load, load_with_env};
 pub use programme::{KINDS_FILE, ProgrammeConfig};
+pub use resources::ResourceConfig;
 pub use spreadsheet::{HeadersConfig, SpreadsheetConnectorConfig};
 pub use targets::TargetsConfig;
 pub use webhooks::{EndpointConfig, WebhooksConfig};
@@ -47,6 +51,8 @@ pub struct Config {
     pub programme: ProgrammeConfig,
     /// Connector instances by name: `[connectors.NAME] kind = "..."`.
     pub connectors: BTreeMap<String, ConnectorConfig>,
+    /// The place's bookable resources by slug: `[resources.SLUG]`.
+    pub resources: BTreeMap<String, ResourceConfig>,
 }
 
 impl Default for Config {
@@ -63,6 +69,7 @@ impl Default for Config {
             targets: TargetsConfig::default(),
             programme: ProgrammeConfig::default(),
             connectors: BTreeMap::new(),
+            resources: BTreeMap::new(),
         }
     }
 }
@@ -239,6 +246,9 @@ impl Config {
         }
         for (key, why) in self.webhooks.validate() {
             bad(&format!("webhooks.{key}"), why);
+        }
+        for (key, why) in resources::validate(&self.resources) {
+            bad(&key, why);
         }
         for (name, table) in &self.connectors {
             if !connectors::valid_instance_name(name) {

@@ -92,6 +92,10 @@ pub async fn apply_record(
     record: &SourceRecord,
 ) -> Result<Applied, JobError> {
     let kind = mapping.entity();
+    if let Some(reason) = mapping.skips(record) {
+        tracing::debug!(system, instance, record = %record.external_id, %reason, "record skipped");
+        return Ok(Applied::Ignored);
+    }
     let fields = mapping.apply(record).map_err(|e| {
         JobError::permanent("mapping", format!("record {} of stream {}: {e}", record.external_id, record.stream))
     })?;

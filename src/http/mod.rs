@@ -2,6 +2,7 @@
 //! programme (pages, feeds, registrations).
 
 mod admin;
+mod consent;
 mod health;
 mod hooks;
 pub mod metrics;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub webhook_policy: Arc<crate::webhooks::guard::AddressPolicy>,
     /// How long a rotated-out endpoint secret keeps signing.
     pub rotation_overlap_secs: u64,
+    /// The whole configuration (the consent needs the connectors' keys).
+    pub config: Arc<crate::config::Config>,
 }
 
 /// The whole router.
@@ -53,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/connectors/{instance}/check", get(admin::check_connector))
         .route("/connectors/{instance}/sync", post(admin::trigger_sync))
         .route("/connectors/{instance}/problems", get(programme::connector_problems))
+        .route("/auth/google/{instance}", post(consent::begin_google))
         .route("/targets", get(targets::list_targets))
         .route("/targets/{name}/pushes", get(targets::list_pushes))
         .route("/targets/{name}/retry", post(targets::retry_failed))
@@ -72,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), admin::require_token))
         .route("/openapi.json", get(openapi::document));
     Router::new()
+        .route(crate::consent::CALLBACK_PATH, get(consent::google_callback))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))

@@ -29,6 +29,10 @@ struct MappingFile {
     /// Odoo's way: a JSON `false` is an absent value, except for `copy` and `boolean` fields.
     #[serde(default)]
     false_is_null: bool,
+    /// JSON pointer → value: a record holding one of these values is skipped (ignored, not an
+    /// error), e.g. Cal.com's booking moved away by a reschedule (`"/rescheduled" = true`).
+    #[serde(default)]
+    skip_when: BTreeMap<String, Value>,
     fields: BTreeMap<String, FieldFile>,
 }
 
@@ -96,6 +100,7 @@ pub struct Mapping {
     name: String,
     entity: EntityKind,
     identity: Vec<String>,
+    skip_when: BTreeMap<String, Value>,
     fields: BTreeMap<String, FieldRule>,
 }
 
@@ -119,6 +124,14 @@ impl Mapping {
     pub fn identity(&self) -> &[String] {
         &self.identity
     }
+    /// Why the record is skipped (`skip_when` matched), `None` when it is mapped.
+    pub fn skips(&self, record: &SourceRecord) -> Option<String> {
+        self.skip_when
+            .iter()
+            .find(|(pointer, value)| record.data.pointer(pointer) == Some(*value))
+            .map(|(pointer, value)| format!("`{pointer}` is {value} (skip_when of mapping `{}`)", self.name))
+    }
+
     /// Systems whose values outrank this source's for `field`, highest first.
     pub fn authority(&self, field: &str) -> &[String] {
         self.fields.get(field).map(|f| f.authority.as_slice()).unwrap_or(&[])
@@ -206,6 +219,14 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
     for key in &parsed.identity {
         if key != "external_link" && !parsed.fields.contains_key(key) {
             err("identity", format!("identity key `{key}` is neither `external_link` nor a mapped field"));
+        }
+    }
+    for pointer in parsed.skip_when.keys() {
+        if !pointer.starts_with('/') {
+            err(
+                &format!("skip_when.{}", toml_key(pointer)),
+                format!("`{pointer}` is not a JSON pointer (it must start with `/`)"),
+            );
         }
     }
     for (field, rule) in &parsed.fields {
@@ -299,7 +320,13 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
             )
         })
         .collect();
-    Ok(Mapping { name: name.into(), entity: entity.expect("checked above"), identity: parsed.identity, fields })
+    Ok(Mapping {
+        name: name.into(),
+        entity: entity.expect("checked above"),
+        identity: parsed.identity,
+        skip_when: parsed.skip_when,
+        fields,
+    })
 }
 
 /// Every mapping of a directory, by name (`connector/stream`).

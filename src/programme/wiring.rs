@@ -77,6 +77,7 @@ pub fn add_target(
             schedules: BTreeMap::new(),
             writes: vec![EntityKind::Event],
             spreadsheet: None,
+            google: None,
         },
     );
     Ok(Some(target))

@@ -14,6 +14,7 @@ mod inbox;
 mod jobs;
 mod links;
 mod misc;
+mod oauth;
 mod target_pushes;
 mod webhook_deliveries;
 mod webhook_endpoints;
@@ -32,6 +33,7 @@ pub use inbox::{InboxInsert, InboxRow};
 pub use jobs::{ClaimedJob, JobRow, NewJob};
 pub use links::LinkRow;
 pub use misc::{AuditEntry, AuditRow, ChangeSource, OutboxRow};
+pub use oauth::PendingConsent;
 pub use target_pushes::{ClaimedPush, PushEnd, PushRow};
 pub use webhook_deliveries::{
     AttemptRow, ClaimedDelivery, DeliveryOutcome, DeliveryRow, MessageRow, NewAttempt, NewMessage,

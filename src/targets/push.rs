@@ -1,12 +1,13 @@
 //! One push: the entity as it is now, sent to one target through `Connector::write`, and how it
 //! ended (done, skipped, retry, deferred behind the member's contact, failed).
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use hub_connector_sdk::{CanonicalChange, ChangeOp, ConnectorError, EntityKind};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{
+    config::ResourceConfig,
     registry::Instance,
     store::{ClaimedPush, PushEnd, Store, StoreError, now_ms},
     webhooks::retry::RetryPolicy,
@@ -38,10 +39,23 @@ fn add_person(fields: &mut Value, person: &Value) {
     }
 }
 
+/// Adds what the configuration says of a booking's resource: `resource_name`, `resource_channel`
+/// (Mattermost's booking route posts there), `resource_public`, `asset_tags`. A booking of a
+/// resource the configuration does not name gets nothing (its route then says what is missing).
+fn add_resource(fields: &mut Value, places: &BTreeMap<String, ResourceConfig>) {
+    let Some(slug) = fields.get("resource").and_then(Value::as_str).map(str::to_string) else { return };
+    let (Some(place), Some(obj)) = (places.get(&slug), fields.as_object_mut()) else { return };
+    obj.insert("resource_name".into(), json!(place.display_name(&slug)));
+    obj.insert("resource_channel".into(), json!(place.channel_name(&slug)));
+    obj.insert("resource_public".into(), json!(place.public));
+    obj.insert("asset_tags".into(), json!(place.asset_tags));
+}
+
 /// Runs one claimed push against `target` (never holds a transaction across the call).
 pub async fn push_one(
     store: &Store,
     target: &Instance,
+    places: &BTreeMap<String, ResourceConfig>,
     push: &ClaimedPush,
     retry: &RetryPolicy,
 ) -> Result<PushEnd, StoreError> {
@@ -91,6 +105,9 @@ pub async fn push_one(
             }
             None => {}
         }
+    }
+    if kind == EntityKind::Booking {
+        add_resource(&mut fields, places);
     }
     let op = if deleted {
         ChangeOp::Deleted

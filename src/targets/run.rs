@@ -123,7 +123,7 @@ async fn push_loop(
                 (store.clone(), registry.clone(), name.clone(), settings.retry.clone());
             running.spawn(async move {
                 let Some(target) = registry.get(&name) else { return };
-                push_and_record(&store, target, &push, &retry).await;
+                push_and_record(&store, target, registry.resources(), &push, &retry).await;
                 drop(permit);
             });
         }
@@ -135,10 +135,11 @@ async fn push_loop(
 async fn push_and_record(
     store: &Store,
     target: &Instance,
+    places: &std::collections::BTreeMap<String, crate::config::ResourceConfig>,
     push: &crate::store::ClaimedPush,
     retry: &crate::webhooks::retry::RetryPolicy,
 ) {
-    let end = match push_one(store, target, push, retry).await {
+    let end = match push_one(store, target, places, push, retry).await {
         Ok(end) => end,
         Err(e) => PushEnd::RetryAt {
             at_ms: crate::store::now_ms() + 1000,

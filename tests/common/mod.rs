@@ -2,6 +2,7 @@
 //! `HUB_TEST_DATABASE_URL` is set), an HTTP client and signed-event helpers.
 #![allow(dead_code)]
 
+pub mod booking;
 pub mod membership;
 pub mod outbound;
 pub mod programme;

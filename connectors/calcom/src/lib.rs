@@ -26,7 +26,11 @@
 //! `recurring_booking_uid`; `seats`: null, or for a seated event type (attendees carry `seatUid`)
 //! `{count, attendees: [{seat_uid, name, email, time_zone, absent}]}`. `updated_at` is the
 //! booking's `updatedAt`; `deleted` is true for a cancelled or rejected booking, except one
-//! cancelled by a reschedule.
+//! cancelled by a reschedule. Two fields come from beyond the booking ([`origin`]): `origin_uid`,
+//! the first uid of its reschedule chain (its own uid when it was not moved here from another
+//! booking; left at its own uid for a booking moved away, which the hub's mapping skips), and
+//! `resource`, the resource slug its event type is configured for (`resources`, by event type
+//! slug then id; null when none).
 //!
 //! ## Reschedules
 //! Cal.com never moves a booking in place: a reschedule creates a new booking with a new uid and
@@ -81,6 +85,7 @@
 
 mod api;
 pub mod cursor;
+pub mod origin;
 pub mod records;
 pub mod webhook;
 
@@ -130,6 +135,8 @@ pub struct CalcomSettings {
     pub page_size: u32,
     /// Per request ([`DEFAULT_TIMEOUT`]).
     pub timeout: Duration,
+    /// Event type slug (or id as text) → resource slug: the records' `resource`.
+    pub resources: std::collections::BTreeMap<String, String>,
 }
 
 impl CalcomSettings {
@@ -143,6 +150,7 @@ impl CalcomSettings {
             bookings_api_version: BOOKINGS_API_VERSION.into(),
             page_size: DEFAULT_PAGE_SIZE,
             timeout: DEFAULT_TIMEOUT,
+            resources: Default::default(),
         }
     }
 
@@ -179,6 +187,7 @@ impl std::fmt::Debug for CalcomSettings {
             .field("bookings_api_version", &self.bookings_api_version)
             .field("page_size", &self.page_size)
             .field("timeout", &self.timeout)
+            .field("resources", &self.resources)
             .finish()
     }
 }
@@ -188,6 +197,7 @@ impl std::fmt::Debug for CalcomSettings {
 pub struct CalcomConnector {
     settings: CalcomSettings,
     api: api::Api,
+    origins: origin::Origins,
 }
 
 impl CalcomConnector {
@@ -201,7 +211,7 @@ impl CalcomConnector {
         )?;
         let api =
             api::Api::new(http, settings.api_key.trim().to_string(), settings.bookings_api_version.trim().to_string());
-        Ok(CalcomConnector { settings, api })
+        Ok(CalcomConnector { settings, api, origins: origin::Origins::default() })
     }
 
     pub fn settings(&self) -> &CalcomSettings {
@@ -248,8 +258,25 @@ impl CalcomConnector {
             .and_then(Value::as_bool)
             .unwrap_or(data.len() >= self.settings.page_size as usize);
         let (emit, next, more) = state.advance(&listed, has_next);
-        let records = records.into_iter().zip(emit).filter_map(|(r, e)| e.then_some(r)).collect();
+        let mut records: Vec<SourceRecord> =
+            records.into_iter().zip(emit).filter_map(|(r, e)| e.then_some(r)).collect();
+        for record in &mut records {
+            self.enrich(record).await?;
+        }
         Ok(Page { records, next_cursor: Some(next.to_cursor()), has_more: more })
+    }
+
+    /// Adds `origin_uid` and `resource` (see [`origin`]); a booking moved away keeps its own uid
+    /// as origin without a call (the hub skips it: its successor carries the booking).
+    async fn enrich(&self, record: &mut SourceRecord) -> Result<(), ConnectorError> {
+        let origin = if record.data.get("rescheduled").and_then(Value::as_bool) == Some(true) {
+            record.external_id.clone()
+        } else {
+            self.origins.origin_of(&self.api, record).await?
+        };
+        let resource = origin::resource_of(&self.settings.resources, &record.data).map(str::to_string);
+        origin::enrich(record, origin, resource.as_deref());
+        Ok(())
     }
 }
 
@@ -344,6 +371,9 @@ impl Connector for CalcomConnector {
                     out.push(record);
                 }
             }
+        }
+        for record in &mut out {
+            self.enrich(record).await?;
         }
         Ok(out)
     }

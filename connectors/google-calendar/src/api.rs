@@ -126,6 +126,11 @@ impl Api {
         Api { http, tokens }
     }
 
+    /// The access-token source (the hub sets the refresh token once consent is given).
+    pub fn tokens(&self) -> &TokenSource {
+        &self.tokens
+    }
+
     /// Sends `call`; on a 401 the access token is dropped and the call made once more.
     pub async fn send(&self, call: &Call<'_>) -> Result<Answer, ConnectorError> {
         let mut refreshed = false;

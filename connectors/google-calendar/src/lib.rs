@@ -123,6 +123,16 @@ impl GoogleCalendarConnector {
     pub fn settings(&self) -> &GoogleCalendarSettings {
         &self.settings
     }
+
+    /// Gives the connector the refresh token obtained by `hub auth google` (decrypted by the hub).
+    pub async fn set_refresh_token(&self, token: String) {
+        self.api.tokens().set_refresh_token(token).await;
+    }
+
+    /// Whether the connector has a refresh token (consent was given).
+    pub fn is_authorized(&self) -> bool {
+        self.api.tokens().has_refresh_token()
+    }
 }
 
 #[async_trait]

@@ -192,7 +192,8 @@ struct CachedToken {
 pub struct TokenSource {
     client: TokenClient,
     http: OAuthHttp,
-    refresh_token: Option<String>,
+    /// Set at build time from the settings, or later by the hub once `hub auth google` ran.
+    refresh_token: std::sync::RwLock<Option<String>>,
     instance: String,
     cache: Mutex<Option<CachedToken>>,
 }
@@ -208,7 +209,7 @@ impl TokenSource {
         Ok(TokenSource {
             client: client(settings)?,
             http: OAuthHttp(http),
-            refresh_token: settings.refresh_token.clone(),
+            refresh_token: std::sync::RwLock::new(settings.refresh_token.clone()),
             instance: settings.instance.clone(),
             cache: Mutex::new(None),
         })
@@ -222,7 +223,8 @@ impl TokenSource {
         {
             return Ok(cached.access.clone());
         }
-        let refresh = self.refresh_token.as_ref().ok_or_else(|| {
+        let refresh = self.refresh_token.read().ok().and_then(|t| t.clone());
+        let refresh = refresh.ok_or_else(|| {
             ConnectorError::Auth(format!(
                 "no Google refresh token for `{}`: run `hub auth google {}`",
                 self.instance, self.instance
@@ -231,7 +233,7 @@ impl TokenSource {
         tracing::debug!(instance = %self.instance, "refreshing the Google access token");
         let answer = self
             .client
-            .exchange_refresh_token(&RefreshToken::new(refresh.clone()))
+            .exchange_refresh_token(&RefreshToken::new(refresh))
             .request_async(&self.http)
             .await
             .map_err(|e| token_error(e, &self.instance))?;
@@ -239,6 +241,19 @@ impl TokenSource {
         let access = fresh.access.clone();
         *cache = Some(fresh);
         Ok(access)
+    }
+
+    /// Replaces the refresh token (a new consent) and drops the cached access token.
+    pub async fn set_refresh_token(&self, token: String) {
+        if let Ok(mut slot) = self.refresh_token.write() {
+            *slot = Some(token);
+        }
+        *self.cache.lock().await = None;
+    }
+
+    /// Whether a refresh token is known.
+    pub fn has_refresh_token(&self) -> bool {
+        self.refresh_token.read().is_ok_and(|t| t.is_some())
     }
 
     /// Forgets `rejected` (the API answered 401 with it): the next [`TokenSource::token`] refreshes.

@@ -48,7 +48,7 @@ impl Booking {
             starts_at: instant(f, "starts_at")?,
             ends_at: instant(f, "ends_at")?,
             status: text(f, "status").unwrap_or_else(|| "confirmed".into()).to_lowercase(),
-            attendee_name: text(f, "attendee_name"),
+            attendee_name: text(f, "booker_name").or_else(|| text(f, "attendee_name")),
         })
     }
 

@@ -7,8 +7,9 @@
 //! and which template renders them (syntax in [`render`]: `{field}`, `{a.b}`, `{amount:euros}`,
 //! `{status:fr}`, `{{`/`}}`; dates and datetimes in French, Europe/Paris; a missing field renders
 //! empty). The
-//! channel name is a template too: the default booking route posts in `{resource}`, the room's
-//! channel (the resource slug). [`default_routes`] gives French templates for membership, payment,
+//! channel name is a template too: the default booking route posts in `{resource_channel}`, the
+//! channel the hub's configuration gives the booking's resource (the hub adds `resource_channel`
+//! and `resource_name` to every booking it pushes). [`default_routes`] gives French templates for membership, payment,
 //! booking and event. Channel ids are resolved with
 //! `GET /api/v4/teams/name/{team}/channels/name/{channel}` and cached for the connector's life.
 //!
@@ -82,7 +83,7 @@ impl Route {
 }
 
 /// French routes for memberships (`adhesions`), payments (`adhesions`), bookings (the room's
-/// channel, `{resource}`) and events (`programme`).
+/// channel, `{resource_channel}`) and events (`programme`).
 pub fn default_routes() -> Vec<Route> {
     let route = |entity, channel: &str, template: &str, update: &str| Route {
         entity,
@@ -110,9 +111,9 @@ pub fn default_routes() -> Vec<Route> {
         },
         route(
             EntityKind::Booking,
-            "{resource}",
-            "Nouvelle réservation : {title} — du {starts_at} au {ends_at} ({status:fr})",
-            "Réservation modifiée : {title}",
+            "{resource_channel}",
+            "Nouvelle réservation — {resource_name} : {booker_name}, du {starts_at} au {ends_at} ({status:fr})",
+            "Réservation modifiée — {resource_name} : {booker_name}",
         ),
         route(
             EntityKind::Event,

@@ -184,16 +184,17 @@ async fn a_cancelled_booking_replies_and_strikes_the_root_in_its_room_channel() 
     let started = sandbox().await;
     let mm = connector(&started);
     let id = Uuid::new_v4();
-    let fields = json!({"resource": "salle-hypatia", "title": "Réunion du CA", "status": "confirmed",
-        "starts_at": "2026-10-24T16:00:00Z", "ends_at": "2026-10-24T18:00:00Z"});
+    let fields = json!({"resource": "salle-hypatia", "resource_channel": "salle-hypatia",
+        "resource_name": "Salle Hypatia", "booker_name": "Camille Martin", "title": "Réunion du CA",
+        "status": "confirmed", "starts_at": "2026-10-24T16:00:00Z", "ends_at": "2026-10-24T18:00:00Z"});
     let root = mm.write(&change(EntityKind::Booking, id, ChangeOp::Created, fields, None)).await.unwrap();
     let root = root.external_id;
     let posts = for_entity(&posts_in(&state(&started).await, "salle-hypatia"), id);
     assert_eq!(posts.len(), 1);
     assert_eq!(
         posts[0]["message"],
-        "Nouvelle réservation : Réunion du CA — du samedi 24 octobre 2026 à 18 h 00 au samedi 24 octobre 2026 \
-         à 20 h 00 (confirmée)"
+        "Nouvelle réservation — Salle Hypatia : Camille Martin, du samedi 24 octobre 2026 à 18 h 00 au samedi \
+         24 octobre 2026 à 20 h 00 (confirmée)"
     );
     let deleted = change(EntityKind::Booking, id, ChangeOp::Deleted, json!({}), Some(&root));
     assert_eq!(mm.write(&deleted).await.unwrap().external_id, root);
@@ -201,7 +202,7 @@ async fn a_cancelled_booking_replies_and_strikes_the_root_in_its_room_channel() 
     let tops = roots(&posts);
     assert_eq!(tops.len(), 1);
     let text = tops[0]["message"].as_str().unwrap();
-    assert!(text.starts_with("Annulé : ~~Nouvelle réservation : Réunion du CA"), "{text}");
+    assert!(text.starts_with("Annulé : ~~Nouvelle réservation — Salle Hypatia : Camille Martin"), "{text}");
     assert!(text.ends_with("~~"), "{text}");
     let replies: Vec<&Value> = posts.iter().filter(|p| p["root_id"] == root).collect();
     assert_eq!(replies.len(), 1);
@@ -237,7 +238,7 @@ async fn unknown_channels_and_unrouted_entities_are_refused_clearly() {
     // A booking without its resource cannot pick a channel.
     let booking = change(EntityKind::Booking, Uuid::new_v4(), ChangeOp::Created, json!({"title": "x"}), None);
     let err = connector(&started).write(&booking).await.unwrap_err();
-    assert!(matches!(&err, ConnectorError::Invalid(d) if d.contains("{resource}")), "{err:?}");
+    assert!(matches!(&err, ConnectorError::Invalid(d) if d.contains("{resource_channel}")), "{err:?}");
     assert!(connector(&started).streams().is_empty());
     assert!(matches!(connector(&started).read("posts", None).await, Err(ConnectorError::Unsupported(_))));
 }
