@@ -16,6 +16,7 @@ pub mod programme;
 pub mod queue;
 pub mod reconcile;
 pub mod registry;
+pub mod resource_feed;
 pub mod store;
 pub mod targets;
 pub mod testing;

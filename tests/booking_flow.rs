@@ -78,6 +78,33 @@ async fn a_booking_lands_in_its_channel_and_calendar_and_follows_reschedule_and_
     let reply = posts.iter().find(|p| p["root_id"] != "").unwrap()["message"].as_str().unwrap().to_string();
     assert!(reply.contains("10 h 00"), "the reply says the new time (10:00 CET): {reply}");
 
+    // Staff close the room every Monday, directly in Google Calendar: read back (the hub's own
+    // event is recognised and skipped), a blocking booking, in the ICS feed with its RRULE.
+    let closure = serde_json::json!({"summary": "Fermeture hebdomadaire",
+        "start": {"dateTime": "2027-11-01T08:00:00+01:00", "timeZone": "Europe/Paris"},
+        "end": {"dateTime": "2027-11-01T18:00:00+01:00", "timeZone": "Europe/Paris"},
+        "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO"]});
+    b.tools.staff_add_event(HYPATIA_CALENDAR, closure).await;
+    b.hub.sync("google_main").await;
+    let block = wait_for(30, "the closure as a blocking booking", || async {
+        let rows = b.hub.store().list_entities(EntityKind::Booking, 10_000).await.unwrap();
+        rows.into_iter().find(|r| r.fields.0["title"] == "Fermeture hebdomadaire").map(|r| r.fields.0)
+    })
+    .await;
+    assert_eq!((block["status"].as_str(), block["resource"].as_str()), (Some("blocked"), Some("salle-hypatia")));
+    let rows = b.hub.store().list_entities(EntityKind::Booking, 10_000).await.unwrap();
+    let at_new_start = rows.iter().filter(|r| r.fields.0["starts_at"] == "2027-10-31T09:00:00Z").count();
+    assert_eq!(at_new_start, 1, "the hub's own Google event did not come back as a second booking");
+    let ics = b.hub.client.get(b.hub.url("/calendar/salle-hypatia.ics")).send().await.unwrap().text().await.unwrap();
+    assert!(ics.contains(&format!("UID:{id}")), "{ics}");
+    assert!(ics.contains("DTSTART;TZID=Europe/Paris:20271031T100000"), "{ics}");
+    assert!(ics.contains("RRULE:FREQ=WEEKLY;BYDAY=MO") && ics.contains("Fermeture hebdomadaire"), "{ics}");
+    assert!(ics.contains("BEGIN:VTIMEZONE"), "{ics}");
+    let private = b.hub.client.get(b.hub.url("/calendar/atelier-bois.ics")).send().await.unwrap();
+    assert_eq!(private.status(), 200);
+    let unknown = b.hub.client.get(b.hub.url("/calendar/nulle-part.ics")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+
     // Cancelled: the root is struck through, a reply says so, the event leaves the calendar.
     b.tools.cancel(&moved).await;
     wait_for(30, "the Google event cancelled", || async {
@@ -95,6 +122,8 @@ async fn a_booking_lands_in_its_channel_and_calendar_and_follows_reschedule_and_
     .await;
     assert_eq!(posts.iter().filter(|p| p["root_id"] == "").count(), 1);
     assert!(booking_with_uid(&b, &moved).await.is_none(), "the canonical booking is cancelled (deleted)");
+    let ics = b.hub.client.get(b.hub.url("/calendar/salle-hypatia.ics")).send().await.unwrap().text().await.unwrap();
+    assert!(!ics.contains(&format!("UID:{id}")), "a cancelled booking leaves the feed: {ics}");
     let live = b.hub.store().list_entities(EntityKind::Booking, 10_000).await.unwrap();
     assert!(live.iter().all(|r| r.fields.0["origin_uid"] != uid.as_str()), "one booking for the whole chain");
 }

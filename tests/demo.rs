@@ -39,7 +39,12 @@ async fn the_demo_plays_its_scenario_end_to_end() {
             "→ 3 événement(s) créé(s)",
             "tâche(s) selon le type de chaque événement",
             "annoncés dans Mattermost, canal programme",
-            "Cal.com : réservation",
+            "Google Agenda : autorisation donnée via la redirection du hub",
+            "Cal.com : un membre réserve la salle Hypatia",
+            "→ relue par l'API Cal.com : réservation canonique",
+            "Mattermost, canal salle-hypatia : « Nouvelle réservation — Salle Hypatia : ",
+            "→ Google Agenda « Salle Hypatia » : événement « ",
+            "/calendar/salle-hypatia.ics",
             "Stripe : paiement pi_",
         ] {
             assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");

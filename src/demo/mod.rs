@@ -7,9 +7,12 @@
 //! webhook to the place's website (a receiver in this process); a HelloAsso membership → canonical
 //! member, membership and payment → Odoo partner with a paid membership line, Dokos customer with
 //! its subscription, one Mattermost post in `adhesions`; next month's programme from a CSV sheet →
-//! events, their tasks, announcements in `programme`, the printable page and the feeds. Flows whose connectors are not wired yet
-//! (Cal.com → Mattermost/Google Calendar/Snipe-IT) are said to be missing, not pretended.
+//! events, their tasks, announcements in `programme`, the printable page and the feeds; Google
+//! Calendar authorized through the hub's redirect, a room booked on Cal.com → a post in the room's
+//! channel, an event in the room's calendar, the room's ICS feed. Flows whose connectors are not
+//! wired (Stripe) are said to be missing, not pretended.
 
+mod booking;
 mod helloasso;
 mod programme;
 mod scenario;
@@ -33,7 +36,9 @@ pub struct DemoOptions {
 }
 
 /// The mappings the demo uses, written to its data folder (so it also runs outside the repo).
-const MAPPINGS: [(&str, &str); 8] = [
+const MAPPINGS: [(&str, &str); 10] = [
+    ("calcom/bookings.toml", include_str!("../../mappings/calcom/bookings.toml")),
+    ("google_calendar/events.toml", include_str!("../../mappings/google_calendar/events.toml")),
     ("webhook/members.toml", include_str!("../../mappings/webhook/members.toml")),
     ("odoo/partners.toml", include_str!("../../mappings/odoo/partners.toml")),
     ("odoo/memberships.toml", include_str!("../../mappings/odoo/memberships.toml")),
@@ -55,6 +60,7 @@ pub fn demo_config(
     let cred = |tool: &str| sandboxes.get(tool).map(|s| s.credentials.clone()).unwrap_or_default();
     let base = |tool: &str| sandboxes.get(tool).map(|s| s.running.base_url.trim_end_matches('/').to_string());
     let (helloasso, odoo, dokos, mattermost) = (cred("helloasso"), cred("odoo"), cred("dokos"), cred("mattermost"));
+    let (calcom, google) = (cred("calcom"), cred("google_calendar"));
     let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or_default().to_string();
     let year = chrono::Utc::now().format("%Y");
     let mappings = opts.data_dir.join("mappings");
@@ -116,9 +122,32 @@ team = "{mm_team}"
 [connectors.planning]
 kind = "spreadsheet"
 source = "{sheet}"
+[connectors.calcom_main]
+kind = "calcom"
+base_url = "{cal_base}"
+api_key = "{cal_key}"
+webhook_secret = "{cal_secret}"
+[connectors.google_main]
+kind = "google_calendar"
+base_url = "{g_base}"
+auth_url = "{g_auth}"
+token_url = "{g_token}"
+client_id = "{g_id}"
+client_secret = "{g_secret}"
+token_key = "{g_key}"
 [programme]
 title = "Programme du tiers-lieu (démo)"
-"#,
+{resources}"#,
+        cal_base = text(&calcom, "base_url").trim_end_matches('/'),
+        cal_key = text(&calcom, "api_key"),
+        cal_secret = text(&calcom, "webhook_secret"),
+        g_base = text(&google, "base_url").trim_end_matches('/'),
+        g_auth = text(&google, "auth_url"),
+        g_token = text(&google, "token_url"),
+        g_id = text(&google, "client_id"),
+        g_secret = text(&google, "client_secret"),
+        g_key = hub_connector_google_calendar::token_store::TokenKey::generate()?,
+        resources = seed_resources(),
         sheet = sheet.display(),
         odoo_base = base("odoo").unwrap_or_default(),
         odoo_db = text(&odoo, "database"),
@@ -141,6 +170,24 @@ title = "Programme du tiers-lieu (démo)"
         mappings = mappings.display(),
     );
     Config::from_toml_str(&toml).map_err(|e| anyhow::anyhow!("the demo configuration is invalid:\n{e}"))
+}
+
+/// One `[resources.SLUG]` per seed room: its Cal.com event type, Google calendar and channel
+/// all carry the slug in the sandboxes.
+fn seed_resources() -> String {
+    hub_sandbox::core::seed::rooms()
+        .iter()
+        .map(|r| {
+            format!(
+                "[resources.{slug}]\nname = \"{name}\"\nkind = \"{kind}\"\ncapacity = {cap}\n\
+                 calendar = \"c_{slug}@group.calendar.google.com\"\n",
+                slug = r.slug,
+                name = r.name,
+                kind = r.kind,
+                cap = r.capacity
+            )
+        })
+        .collect()
 }
 
 fn admin_token() -> String {
@@ -171,7 +218,12 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     println!("  OpenAPI : http://{}/api/v1/openapi.json   métriques : http://{}/metrics\n", app.addr, app.addr);
 
     let mut report = scenario::play(&app, &form_secret, &site, &sandboxes).await;
+    report.extend(booking::flow(&built, &app, &sandboxes).await);
     report.extend(programme::flow(&built, &format!("http://{}", app.addr), &sandboxes).await);
+    report.push("6. Dans les autres outils (bacs à sable), ce que le personnel et le public y font :".into());
+    for line in scenario::tool_activity(&sandboxes).await {
+        report.push(format!("   - {line}"));
+    }
     for line in &report {
         println!("{line}");
     }

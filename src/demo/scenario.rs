@@ -99,10 +99,6 @@ pub async fn play(app: &RunningApp, form_secret: &str, site: &Website, sandboxes
     ));
 
     out.extend(super::helloasso::flow(app, site, sandboxes).await);
-    out.push("4. Dans les autres outils (bacs à sable), ce que le personnel et le public y font :".into());
-    for line in tool_activity(sandboxes).await {
-        out.push(format!("   - {line}"));
-    }
     out
 }
 
@@ -121,34 +117,11 @@ pub(super) async fn trigger(
     if status.is_success() { Ok(json) } else { Err(format!("{status}: {json}")) }
 }
 
-/// A member pays on HelloAsso, someone books a room on Cal.com, a payment lands on Stripe: each
-/// record is created in the tool's sandbox; the line says where it is and that no connector reads it yet.
-async fn tool_activity(sandboxes: &AllSandboxes) -> Vec<String> {
+/// A payment lands on Stripe: created in the tool's sandbox; the line says where it is and that
+/// no connector reads it yet.
+pub(super) async fn tool_activity(sandboxes: &AllSandboxes) -> Vec<String> {
     let mut out = Vec::new();
     let not_yet = "le hub n'a pas encore ce connecteur : la donnée reste dans l'outil";
-    // The first free slot among a few (the seeded month already holds bookings).
-    let mut booked = Err("aucun créneau libre".to_string());
-    'slots: for day in 2..9 {
-        for hour in [7, 12, 15, 17] {
-            let start = (Utc::now().date_naive() + chrono::Duration::days(day))
-                .and_hms_opt(hour, 0, 0)
-                .expect("valid")
-                .and_utc();
-            let booking = json!({"eventTypeSlug": "salle-hypatia", "start": start.to_rfc3339(), "seedPerson": 2});
-            booked = trigger(sandboxes, "calcom", "/_sandbox/bookings", booking).await.map(|v| (v, start));
-            if booked.is_ok() {
-                break 'slots;
-            }
-        }
-    }
-    match booked {
-        Ok((v, start)) => out.push(format!(
-            "Cal.com : réservation {} de la salle Hypatia {} ; {not_yet} (issue 5 : Mattermost, Google Calendar, Snipe-IT)",
-            v["data"]["uid"].as_str().unwrap_or("?"),
-            french_datetime(start)
-        )),
-        Err(e) => out.push(format!("Cal.com : la réservation simulée a échoué ({e})")),
-    }
     let payment = json!({"amount": 2000, "currency": "eur", "description": "Adhésion annuelle"});
     match trigger(sandboxes, "stripe", "/_sandbox/payments", payment).await {
         Ok(v) => {
@@ -162,7 +135,7 @@ async fn tool_activity(sandboxes: &AllSandboxes) -> Vec<String> {
 }
 
 /// `le mardi 1 décembre à 10 h 00` (Europe/Paris).
-fn french_datetime(at: chrono::DateTime<Utc>) -> String {
+pub(super) fn french_datetime(at: chrono::DateTime<Utc>) -> String {
     use chrono::{Datelike, Timelike};
 
     use crate::programme::french::{month_name, weekday_name};

@@ -48,6 +48,7 @@ fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/google/{instance}", params(("instance" = String, Path, description = "a google_calendar connector")), responses((status = 200, description = "`{instance, url}`: the consent URL to open"), (status = 404)), security(("bearer" = [])))]
 /// Starts a consent; the redirect goes back to this hub (the address the request reached) unless
 /// the instance has `redirect_url`.
 pub async fn begin_google(

@@ -2,6 +2,7 @@
 //! programme (pages, feeds, registrations).
 
 mod admin;
+mod calendar;
 mod consent;
 mod health;
 mod hooks;
@@ -81,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .route("/hooks/{instance}", post(hooks::receive).layer(DefaultBodyLimit::max(state.body_limit)))
+        .route("/calendar/{file}", get(calendar::resource_ics))
         .route("/programme/status", get(programme::programme_status))
         .route("/programme/{month}", get(programme::programme_file))
         .route("/programme/{month}/newsletter", get(programme::programme_newsletter))

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{admin, programme, targets, webhooks};
+use super::{admin, calendar, consent, programme, targets, webhooks};
 
 struct BearerAuth;
 
@@ -22,7 +22,7 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors, connector targets (pushes), outbound webhook endpoints, messages and attempts, and the public programme (`/programme/…`). Every `/api/v1` route needs `Authorization: Bearer <admin.token>`; `/programme/…` is public; errors are `{code, detail}`."),
+    info(title = "tiers-lieux hub admin API", description = "Jobs, dead letters, canonical entities, connectors, connector targets (pushes), outbound webhook endpoints, messages and attempts, the public programme (`/programme/…`) and the resources' ICS feeds (`/calendar/{slug}.ics`). Every `/api/v1` route needs `Authorization: Bearer <admin.token>`; `/programme/…` is public; errors are `{code, detail}`."),
     paths(
         admin::list_jobs, admin::get_job, admin::dead_letters, admin::retry_dead,
         admin::list_entities, admin::get_entity, admin::list_connectors, admin::check_connector,
@@ -31,7 +31,8 @@ impl Modify for BearerAuth {
         webhooks::update_endpoint, webhooks::disable_endpoint, webhooks::enable_endpoint, webhooks::delete_endpoint,
         webhooks::rotate_secret, webhooks::endpoint_attempts, webhooks::get_message, webhooks::replay_message,
         webhooks::replay_since, programme::connector_problems, programme::programme_status,
-        programme::programme_file, programme::programme_newsletter, programme::register, programme::cancel
+        programme::programme_file, programme::programme_newsletter, programme::register, programme::cancel,
+        calendar::resource_ics, consent::begin_google
     ),
     components(schemas(
         admin::SyncRequest, webhooks::CreateEndpoint, webhooks::UpdateEndpoint, webhooks::ReplayTarget,

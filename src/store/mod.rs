@@ -9,6 +9,7 @@
 //! inbox row and its job are written in one transaction (see `queue/`). Rule for callers: never
 //! hold a transaction across a network call (read from the remote tool first, then write).
 
+mod calendars;
 mod entities;
 mod inbox;
 mod jobs;

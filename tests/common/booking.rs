@@ -138,6 +138,11 @@ public = false
         assert!(resp.status().is_success(), "subscribing: {}", resp.status());
     }
 
+    /// Staff add an event directly in Google Calendar.
+    pub async fn staff_add_event(&self, calendar: &str, event: Value) {
+        self.post(format!("{}/_sandbox/calendars/{calendar}/events", base(&self.google)), event).await;
+    }
+
     /// Every stored event of a calendar (cancelled ones too).
     pub async fn events_of(&self, calendar: &str) -> Vec<Value> {
         let url = format!("{}/_sandbox/calendars/{calendar}/events", base(&self.google));
@@ -215,6 +220,20 @@ impl Booking {
         let page = self.hub.client.get(url).send().await.unwrap();
         assert_eq!(page.status(), 200);
         page.text().await.unwrap()
+    }
+}
+
+impl TestHub {
+    /// Asks the running hub to read every stream of `instance` now (the admin API).
+    pub async fn sync(&self, instance: &str) {
+        let resp = self
+            .client
+            .post(self.url(&format!("/api/v1/connectors/{instance}/sync")))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 202, "sync of {instance}");
     }
 }
 
