@@ -144,6 +144,8 @@ impl App {
             let settings = crate::targets::TargetSettings::from_config(&self.config.targets);
             tokio::spawn(crate::targets::run(self.store.clone(), self.registry.clone(), settings, shutdown.clone()))
         });
+        let equipment = crate::equipment::Equipment::from_config(&self.config, &self.store, &self.registry)
+            .map(|equipment| tokio::spawn(equipment.run(shutdown.clone())));
         let workers = queue::run_workers(
             self.store.clone(),
             self.queue.clone(),
@@ -163,6 +165,11 @@ impl App {
                 Err(e) => tracing::error!(error = %e, "webhook dispatcher panicked"),
                 Ok(Ok(())) => {}
             }
+        }
+        if let Some(equipment) = equipment
+            && let Err(e) = equipment.await
+        {
+            tracing::error!(error = %e, "equipment loans loop panicked");
         }
         if let Some(pusher) = pusher {
             match pusher.await {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod consent;
 pub mod demo;
+pub mod equipment;
 pub mod error;
 pub mod flows;
 pub mod http;

@@ -11,6 +11,7 @@ use hub_connector_helloasso::{HelloAssoConnector, HelloAssoSettings};
 use hub_connector_mattermost::{MattermostConnector, MattermostSettings, Route};
 use hub_connector_odoo::{OdooConnector, OdooSettings};
 use hub_connector_sdk::{Connector, EntityKind};
+use hub_connector_snipeit::{SnipeItConnector, SnipeItSettings};
 use hub_connector_spreadsheet::SpreadsheetConnector;
 use hub_connector_webhook::{WebhookConnector, WebhookSettings};
 use secrecy::ExposeSecret;
@@ -40,6 +41,10 @@ pub struct Instance {
     /// The concrete connector of a `google_calendar` instance (its refresh token is set once
     /// `hub auth google` ran).
     pub google: Option<Arc<GoogleCalendarConnector>>,
+    /// The concrete connector of a `snipeit` instance (the equipment loop checks assets out).
+    pub snipeit: Option<Arc<SnipeItConnector>>,
+    /// The concrete connector of a `mattermost` instance (the equipment loop's notices).
+    pub mattermost: Option<Arc<MattermostConnector>>,
 }
 
 impl Instance {
@@ -151,6 +156,8 @@ fn build(
 ) -> Result<Instance, String> {
     let mut spreadsheet = None;
     let mut google = None;
+    let mut snipeit = None;
+    let mut mattermost = None;
     let (connector, mappings): (Arc<dyn Connector>, BTreeMap<String, String>) = match table {
         ConnectorConfig::Webhook(c) => {
             let secret = hub_connector_sdk::standard_webhooks::WebhookSecret::parse(c.secret.expose_secret())
@@ -243,8 +250,9 @@ fn build(
                     c.team.trim(),
                 )
             };
-            let connector = MattermostConnector::new(settings).map_err(|e| e.to_string())?;
-            (Arc::new(connector), c.mappings.clone())
+            let connector = Arc::new(MattermostConnector::new(settings).map_err(|e| e.to_string())?);
+            mattermost = Some(connector.clone());
+            (connector, c.mappings.clone())
         }
         ConnectorConfig::Spreadsheet(c) => {
             let connector = wiring::spreadsheet(name, c, kinds)?;
@@ -279,6 +287,15 @@ fn build(
             google = Some(connector.clone());
             (connector, c.mappings.clone())
         }
+        ConnectorConfig::SnipeIt(c) => {
+            let settings = SnipeItSettings {
+                page_size: c.page_size,
+                ..SnipeItSettings::new(name, c.base_url.trim(), c.token.expose_secret().trim())
+            };
+            let connector = Arc::new(SnipeItConnector::new(settings).map_err(|e| e.to_string())?);
+            snipeit = Some(connector.clone());
+            (connector, c.mappings.clone())
+        }
     };
     let writes = table
         .writes()
@@ -295,6 +312,8 @@ fn build(
         writes,
         spreadsheet,
         google,
+        snipeit,
+        mattermost,
     })
 }
 
@@ -312,7 +331,8 @@ mod tests {
         [connectors.dokos_main]\nkind = \"dokos\"\nbase_url = \"https://tl.dokos.cloud\"\napi_key = \"k\"\n\
         api_secret = \"s\"\nwrites = [\"membership\"]\nmappings = { customers = \"dokos/customers\" }\n\
         [connectors.chat]\nkind = \"mattermost\"\nbase_url = \"https://chat.tl.org\"\ntoken = \"t\"\nteam = \"tl\"\n\
-        [connectors.members_form]\nkind = \"webhook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n";
+        [connectors.members_form]\nkind = \"webhook\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n\
+        [connectors.inventaire]\nkind = \"snipeit\"\nbase_url = \"https://inventaire.tl.org\"\ntoken = \"t\"\n";
 
     fn registry() -> Registry {
         let config = Config::from_toml_str(VENDORS).unwrap_or_else(|e| panic!("{e}"));
@@ -344,6 +364,11 @@ mod tests {
         let routed: Vec<EntityKind> = hub_connector_mattermost::default_routes().iter().map(|r| r.entity).collect();
         assert_eq!(chat.writes, routed);
         assert!(registry.get("members_form").unwrap().writes.is_empty(), "webhook instances receive nothing");
+        let inventaire = registry.get("inventaire").unwrap();
+        assert_eq!((inventaire.kind, inventaire.connector.kind()), ("snipeit", "snipeit"));
+        assert!(inventaire.snipeit.is_some() && inventaire.writes.is_empty());
+        assert_eq!(inventaire.mapping_for("assets"), "snipeit/assets");
+        assert!(chat.mattermost.is_some() && odoo.mattermost.is_none());
     }
 
     #[test]

@@ -122,8 +122,10 @@ mod tests {
         let closure = row(json!({"status": "blocked", "title": "Fermeture hebdomadaire",
             "starts_at": "2027-11-01T07:00:00Z", "ends_at": "2027-11-01T17:00:00Z",
             "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO", "EXDATE;TZID=Europe/Paris:20271108T080000"]}));
-        let cancelled = row(json!({"status": "cancelled", "starts_at": "2027-11-02T07:00:00Z", "ends_at": "2027-11-02T08:00:00Z"}));
-        let request = row(json!({"status": "requested", "starts_at": "2027-11-03T07:00:00Z", "ends_at": "2027-11-03T08:00:00Z"}));
+        let cancelled =
+            row(json!({"status": "cancelled", "starts_at": "2027-11-02T07:00:00Z", "ends_at": "2027-11-02T08:00:00Z"}));
+        let request =
+            row(json!({"status": "requested", "starts_at": "2027-11-03T07:00:00Z", "ends_at": "2027-11-03T08:00:00Z"}));
         let rows = [across_dst.clone(), closure, cancelled, request];
         let ics = render("salle-hypatia", &resource(true), &rows);
         assert!(ics.contains("BEGIN:VTIMEZONE") && ics.contains("BYMONTH=10;BYDAY=-1SU"), "{ics}");

@@ -95,6 +95,20 @@ async fn a_booking_lands_in_its_channel_and_calendar_and_follows_reschedule_and_
     let rows = b.hub.store().list_entities(EntityKind::Booking, 10_000).await.unwrap();
     let at_new_start = rows.iter().filter(|r| r.fields.0["starts_at"] == "2027-10-31T09:00:00Z").count();
     assert_eq!(at_new_start, 1, "the hub's own Google event did not come back as a second booking");
+    // Staff also block the room over the booking: the block's post in the channel warns of it.
+    let works = serde_json::json!({"summary": "Travaux électriques",
+        "start": {"dateTime": "2027-10-31T10:30:00+01:00"}, "end": {"dateTime": "2027-10-31T11:30:00+01:00"}});
+    b.tools.staff_add_event(HYPATIA_CALENDAR, works).await;
+    b.hub.sync("google_main").await;
+    let warning = wait_for(30, "the conflict posted", || async {
+        let posts = b.tools.posts_in("salle-hypatia").await;
+        posts.into_iter().find_map(|p| {
+            let text = p["message"].as_str()?.to_string();
+            (text.contains("Travaux électriques") && text.contains("Conflit")).then_some(text)
+        })
+    })
+    .await;
+    assert!(warning.contains("⚠️ Conflit : chevauche ") && warning.contains("à 10 h 00"), "{warning}");
     let ics = b.hub.client.get(b.hub.url("/calendar/salle-hypatia.ics")).send().await.unwrap().text().await.unwrap();
     assert!(ics.contains(&format!("UID:{id}")), "{ics}");
     assert!(ics.contains("DTSTART;TZID=Europe/Paris:20271031T100000"), "{ics}");

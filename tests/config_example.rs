@@ -102,6 +102,10 @@ fn every_section_and_key_is_documented() {
         "headers",
         "organiser",
         "capacity",
+        "[equipment]",
+        "checkout_lead_secs",
+        "kind = \"snipeit\"",
+        "asset_tags",
     ] {
         assert!(text.contains(key), "config.example.toml does not mention `{key}`");
     }
@@ -233,4 +237,17 @@ fn the_commented_spreadsheet_block_is_valid_and_states_the_defaults() {
     assert_eq!(f.mappings["events"], "spreadsheet/events", "the default mapping name");
     assert_eq!((f.sheet.as_deref(), f.format.as_deref()), (Some("Décembre"), Some("xlsx")));
     assert!(full.writes().is_empty(), "read only");
+}
+
+#[test]
+fn the_commented_snipeit_block_is_valid_and_states_the_defaults() {
+    let required = ["kind", "base_url", "token"];
+    let (full, minimal) = block_and_defaults("# [connectors.inventaire]", "inventaire", &required);
+    let (ConnectorConfig::SnipeIt(f), ConnectorConfig::SnipeIt(m)) = (&full, &minimal) else {
+        panic!("snipeit connectors")
+    };
+    assert_eq!((f.page_size, f.enabled), (m.page_size, m.enabled));
+    assert_eq!(f.mappings["assets"], "snipeit/assets", "the default mapping name");
+    assert_eq!(f.schedules.len(), 1);
+    assert!(full.writes().is_empty() && full.validate().is_empty(), "{:?}", full.validate());
 }

@@ -1,5 +1,6 @@
-//! The booking kinds' tables: `kind = "calcom"` (bookings read) and `kind = "google_calendar"`
-//! (bookings mirrored into the resources' calendars, staff events read back as blocks).
+//! The booking kinds' tables: `kind = "calcom"` (bookings read), `kind = "google_calendar"`
+//! (bookings mirrored into the resources' calendars, staff events read back as blocks) and
+//! `kind = "snipeit"` (the equipment lent with bookings: assets read, checked out and in).
 
 use std::collections::BTreeMap;
 
@@ -107,6 +108,43 @@ fn default_time_zone() -> String {
 }
 fn default_google_page_size() -> u32 {
     hub_connector_google_calendar::DEFAULT_PAGE_SIZE
+}
+
+/// `kind = "snipeit"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnipeItConnectorConfig {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// stream (`assets`) → cron expression.
+    #[serde(default)]
+    pub schedules: BTreeMap<String, String>,
+    /// stream → mapping name (default `snipeit/{stream}`).
+    #[serde(default)]
+    pub mappings: BTreeMap<String, String>,
+    /// The instance's origin, e.g. `https://inventaire.mon-tiers-lieu.org`.
+    pub base_url: String,
+    /// A personal access token (Snipe-IT: your account → Manage API keys).
+    #[serde(deserialize_with = "secret")]
+    pub token: SecretString,
+    #[serde(default = "default_snipeit_page_size")]
+    pub page_size: u32,
+}
+
+fn default_snipeit_page_size() -> u32 {
+    hub_connector_snipeit::DEFAULT_PAGE_SIZE
+}
+
+impl SnipeItConnectorConfig {
+    pub fn validate(&self, out: &mut Vec<(String, String)>) {
+        check_url(&self.base_url, out);
+        let token = self.token.expose_secret();
+        if token.trim().is_empty() || token.trim().chars().any(|c| c.is_control() || c.is_whitespace()) {
+            out.push(("token".into(), "must be non-empty, without spaces (value not shown)".into()));
+        }
+        check_page_size(self.page_size, hub_connector_snipeit::MAX_PAGE_SIZE, out);
+        check_streams("snipeit", &[hub_connector_snipeit::ASSETS], &self.schedules, &self.mappings, out);
+    }
 }
 
 impl CalcomConnectorConfig {

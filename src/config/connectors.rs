@@ -14,7 +14,7 @@ use super::connector_checks::*;
 
 /// The kinds this build knows, for error messages.
 pub const KNOWN_KINDS: &[&str] =
-    &["webhook", "helloasso", "odoo", "dokos", "mattermost", "spreadsheet", "calcom", "google_calendar"];
+    &["webhook", "helloasso", "odoo", "dokos", "mattermost", "spreadsheet", "calcom", "google_calendar", "snipeit"];
 
 /// One connector instance, by kind.
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +36,9 @@ pub enum ConnectorConfig {
     Calcom(super::booking_connectors::CalcomConnectorConfig),
     /// Google Calendar: bookings mirrored in the resources' calendars, staff events read back.
     GoogleCalendar(super::booking_connectors::GoogleCalendarConnectorConfig),
+    /// Snipe-IT: the equipment lent with bookings (assets read; checkouts by the equipment loop).
+    #[serde(rename = "snipeit")]
+    SnipeIt(super::booking_connectors::SnipeItConnectorConfig),
 }
 
 /// `kind = "odoo"`.
@@ -297,6 +300,7 @@ impl ConnectorConfig {
             ConnectorConfig::Spreadsheet(_) => "spreadsheet",
             ConnectorConfig::Calcom(_) => "calcom",
             ConnectorConfig::GoogleCalendar(_) => "google_calendar",
+            ConnectorConfig::SnipeIt(_) => "snipeit",
         }
     }
 
@@ -310,6 +314,7 @@ impl ConnectorConfig {
             ConnectorConfig::Spreadsheet(c) => c.enabled,
             ConnectorConfig::Calcom(c) => c.enabled,
             ConnectorConfig::GoogleCalendar(c) => c.enabled,
+            ConnectorConfig::SnipeIt(c) => c.enabled,
         }
     }
 
@@ -323,6 +328,7 @@ impl ConnectorConfig {
             ConnectorConfig::Spreadsheet(c) => &c.schedules,
             ConnectorConfig::Calcom(c) => &c.schedules,
             ConnectorConfig::GoogleCalendar(c) => &c.schedules,
+            ConnectorConfig::SnipeIt(c) => &c.schedules,
         }
     }
 
@@ -330,7 +336,10 @@ impl ConnectorConfig {
     /// checked by [`ConnectorConfig::validate`]); none for the read-only kinds.
     pub fn writes(&self) -> Vec<String> {
         match self {
-            ConnectorConfig::Webhook(_) | ConnectorConfig::Helloasso(_) | ConnectorConfig::Calcom(_) => Vec::new(),
+            ConnectorConfig::Webhook(_)
+            | ConnectorConfig::Helloasso(_)
+            | ConnectorConfig::Calcom(_)
+            | ConnectorConfig::SnipeIt(_) => Vec::new(),
             ConnectorConfig::GoogleCalendar(c) => c.writes.clone(),
             ConnectorConfig::Spreadsheet(c) => c.writes.clone(),
             ConnectorConfig::Odoo(c) => c.writes.clone(),
@@ -412,6 +421,7 @@ impl ConnectorConfig {
             }
             ConnectorConfig::Calcom(c) => c.validate(&mut out),
             ConnectorConfig::GoogleCalendar(c) => c.validate(&mut out),
+            ConnectorConfig::SnipeIt(c) => c.validate(&mut out),
         }
         out
     }

@@ -6,6 +6,7 @@
 mod booking_connectors;
 mod connector_checks;
 mod connectors;
+mod equipment;
 mod load;
 mod programme;
 pub mod resources;
@@ -22,8 +23,9 @@ use std::{
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-pub use booking_connectors::{CalcomConnectorConfig, GoogleCalendarConnectorConfig};
+pub use booking_connectors::{CalcomConnectorConfig, GoogleCalendarConnectorConfig, SnipeItConnectorConfig};
 pub use connectors::{ConnectorConfig, KNOWN_KINDS, WebhookConnectorConfig};
+pub use equipment::{EquipmentConfig, MAX_LEAD_SECS};
 pub use load::{ConfigError, Problem, load, load_with_env};
 pub use programme::{KINDS_FILE, ProgrammeConfig};
 pub use resources::ResourceConfig;
@@ -49,6 +51,8 @@ pub struct Config {
     pub targets: TargetsConfig,
     /// The monthly programme: event kinds, printable programme, newsletter, registrations.
     pub programme: ProgrammeConfig,
+    /// Equipment loans: the assets of booked resources checked out to the bookers.
+    pub equipment: EquipmentConfig,
     /// Connector instances by name: `[connectors.NAME] kind = "..."`.
     pub connectors: BTreeMap<String, ConnectorConfig>,
     /// The place's bookable resources by slug: `[resources.SLUG]`.
@@ -68,6 +72,7 @@ impl Default for Config {
             webhooks: WebhooksConfig::default(),
             targets: TargetsConfig::default(),
             programme: ProgrammeConfig::default(),
+            equipment: EquipmentConfig::default(),
             connectors: BTreeMap::new(),
             resources: BTreeMap::new(),
         }
@@ -243,6 +248,9 @@ impl Config {
         }
         for (key, why) in self.programme.validate() {
             bad(&format!("programme.{key}"), why);
+        }
+        for (key, why) in self.equipment.validate() {
+            bad(&key, why);
         }
         for (key, why) in self.webhooks.validate() {
             bad(&format!("webhooks.{key}"), why);

@@ -138,7 +138,16 @@ pub async fn apply_record(
         SourceRef { system: system.into(), instance: instance.into(), external_id: record.external_id.clone() };
     let incoming = Incoming { source: &source, entity: kind, fields: &fields, deleted: record.deleted };
     let authority = |field: &str| mapping.authority(field).to_vec();
-    let decision = reconcile::decide(&incoming, &hash, link.as_ref(), existing.as_ref(), &authority);
+    // A deletion matched by identity counts as linked when the mapping says so (a cancelled
+    // booking of a reschedule chain the hub knew under an earlier uid).
+    let identity_link = match (&link, &existing) {
+        (None, Some(e)) if record.deleted && mapping.deletes_by_identity() => {
+            Some(LinkState { entity_id: e.id, last_read_hash: None, last_pushed_hash: None })
+        }
+        _ => None,
+    };
+    let decision =
+        reconcile::decide(&incoming, &hash, link.as_ref().or(identity_link.as_ref()), existing.as_ref(), &authority);
     let who = ChangeSource { system, instance };
     let kind_name = kind.as_str();
     let old_json = existing.as_ref().map(|e| to_json(&e.fields));

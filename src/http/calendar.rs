@@ -14,11 +14,9 @@ pub async fn resource_ics(State(state): State<AppState>, Path(file): Path<String
     let slug = file
         .strip_suffix(".ics")
         .ok_or_else(|| ApiError::not_found(format!("« {file} » : le flux d'une ressource se termine par .ics")))?;
-    let resource = state
-        .registry
-        .resources()
-        .get(slug)
-        .ok_or_else(|| ApiError::not_found(format!("aucune ressource « {slug} » (voir [resources.SLUG] dans la configuration)")))?;
+    let resource = state.registry.resources().get(slug).ok_or_else(|| {
+        ApiError::not_found(format!("aucune ressource « {slug} » (voir [resources.SLUG] dans la configuration)"))
+    })?;
     let since = (chrono::Utc::now() - chrono::Duration::days(resource_feed::PAST_DAYS))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let bookings = state.store.bookings_of_resource(slug, &since).await?;

@@ -33,6 +33,10 @@ struct MappingFile {
     /// error), e.g. Cal.com's booking moved away by a reschedule (`"/rescheduled" = true`).
     #[serde(default)]
     skip_when: BTreeMap<String, Value>,
+    /// A deleted record matched by an identity key (not by its own link) deletes the entity it
+    /// matched: Cal.com's cancellation of a rescheduled booking ends the whole chain.
+    #[serde(default)]
+    deletes_by_identity: bool,
     fields: BTreeMap<String, FieldFile>,
 }
 
@@ -101,6 +105,7 @@ pub struct Mapping {
     entity: EntityKind,
     identity: Vec<String>,
     skip_when: BTreeMap<String, Value>,
+    deletes_by_identity: bool,
     fields: BTreeMap<String, FieldRule>,
 }
 
@@ -125,6 +130,11 @@ impl Mapping {
         &self.identity
     }
     /// Why the record is skipped (`skip_when` matched), `None` when it is mapped.
+    /// Whether a deletion matched by identity (no link yet) deletes the matched entity.
+    pub fn deletes_by_identity(&self) -> bool {
+        self.deletes_by_identity
+    }
+
     pub fn skips(&self, record: &SourceRecord) -> Option<String> {
         self.skip_when
             .iter()
@@ -325,6 +335,7 @@ fn validate(name: &str, file: &str, parsed: MappingFile) -> Result<Mapping, Vec<
         entity: entity.expect("checked above"),
         identity: parsed.identity,
         skip_when: parsed.skip_when,
+        deletes_by_identity: parsed.deletes_by_identity,
         fields,
     })
 }

@@ -78,6 +78,8 @@ pub fn add_target(
             writes: vec![EntityKind::Event],
             spreadsheet: None,
             google: None,
+            snipeit: None,
+            mattermost: None,
         },
     );
     Ok(Some(target))

@@ -9,7 +9,8 @@ impl Store {
         let sql = "SELECT id, fields, sources, content_hash, email, merged_into, deleted_at, created_at, updated_at \
                    FROM bookings WHERE deleted_at IS NULL AND merged_into IS NULL AND fields ->> 'resource' = $1 \
                    AND fields ->> 'ends_at' >= $2 ORDER BY fields ->> 'starts_at', id";
-        let rows = on_pool!(self, p => sqlx::query_as::<_, EntityRow>(sql).bind(resource).bind(since).fetch_all(p).await?);
+        let rows =
+            on_pool!(self, p => sqlx::query_as::<_, EntityRow>(sql).bind(resource).bind(since).fetch_all(p).await?);
         Ok(rows)
     }
 }

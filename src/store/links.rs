@@ -59,6 +59,21 @@ impl Store {
         Ok(row)
     }
 
+    /// The link of one external record.
+    pub async fn find_link(
+        &self,
+        system: &str,
+        instance: &str,
+        external_id: &str,
+    ) -> Result<Option<LinkRow>, StoreError> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM external_links WHERE system = $1 AND instance = $2 AND external_id = $3"
+        );
+        let row = on_pool!(self, p => sqlx::query_as::<_, LinkRow>(sqlx::AssertSqlSafe(sql))
+            .bind(system).bind(instance).bind(external_id).fetch_optional(p).await?);
+        Ok(row)
+    }
+
     pub async fn links_of(&self, kind: &str, entity_id: Uuid) -> Result<Vec<LinkRow>, StoreError> {
         let sql = format!(
             "SELECT {LINK_COLUMNS} FROM external_links WHERE entity_kind = $1 AND entity_id = $2 ORDER BY system, instance"

@@ -11,6 +11,7 @@
 
 mod calendars;
 mod entities;
+mod equipment;
 mod inbox;
 mod jobs;
 mod links;
@@ -30,6 +31,7 @@ use sqlx::{
 };
 
 pub use entities::{EntityRow, entity_table};
+pub use equipment::{LOAN_IN, LOAN_OUT, LOAN_UNAVAILABLE, LoanRow};
 pub use inbox::{InboxInsert, InboxRow};
 pub use jobs::{ClaimedJob, JobRow, NewJob};
 pub use links::LinkRow;

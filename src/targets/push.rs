@@ -51,6 +51,48 @@ fn add_resource(fields: &mut Value, places: &BTreeMap<String, ResourceConfig>) {
     obj.insert("asset_tags".into(), json!(place.asset_tags));
 }
 
+/// Adds `conflicts` to a live booking: the other live bookings of its resource that overlap it
+/// (their title or booker, start and end), so the resource's channel hears about a double
+/// booking — a Google Calendar closure over a Cal.com booking, say. Shared spaces (`coworking`)
+/// take several bookings at once and have no conflicts.
+async fn add_conflicts(
+    store: &Store,
+    id: uuid::Uuid,
+    fields: &mut Value,
+    places: &BTreeMap<String, ResourceConfig>,
+) -> Result<(), StoreError> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let (Some(slug), Some(start), Some(end)) =
+        (text(fields, "resource"), text(fields, "starts_at"), text(fields, "ends_at"))
+    else {
+        return Ok(());
+    };
+    if places.get(&slug).is_some_and(|p| p.kind == "coworking")
+        || matches!(text(fields, "status").as_deref(), Some("cancelled" | "rejected"))
+    {
+        return Ok(());
+    }
+    let others: Vec<Value> = store
+        .bookings_of_resource(&slug, &start)
+        .await?
+        .into_iter()
+        .filter(|r| r.id != id)
+        .map(|r| r.fields.0)
+        .filter(|f| text(f, "starts_at").is_some_and(|s| s < end))
+        .filter(|f| !matches!(text(f, "status").as_deref(), Some("cancelled" | "rejected")))
+        .map(|f| {
+            let who = text(&f, "booker_name").or_else(|| text(&f, "title")).unwrap_or_else(|| "réservation".into());
+            json!({"who": who, "starts_at": f.get("starts_at"), "ends_at": f.get("ends_at")})
+        })
+        .collect();
+    if !others.is_empty()
+        && let Some(obj) = fields.as_object_mut()
+    {
+        obj.insert("conflicts".into(), Value::Array(others));
+    }
+    Ok(())
+}
+
 /// Runs one claimed push against `target` (never holds a transaction across the call).
 pub async fn push_one(
     store: &Store,
@@ -107,7 +149,18 @@ pub async fn push_one(
         }
     }
     if kind == EntityKind::Booking {
+        let resource = fields.get("resource").and_then(Value::as_str).unwrap_or_default();
+        if !places.contains_key(resource) {
+            // A Cal.com event type no `[resources.SLUG]` lists (a meeting, a tool the place does
+            // not announce): nothing to tell a resource's channel or calendar.
+            return Ok(PushEnd::Skipped {
+                reason: format!("booking of `{resource}`, which is not a configured resource ([resources.SLUG])"),
+            });
+        }
         add_resource(&mut fields, places);
+        if !deleted {
+            add_conflicts(store, push.entity_id, &mut fields, places).await?;
+        }
     }
     let op = if deleted {
         ChangeOp::Deleted

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod booking;
+pub mod equipment;
 pub mod membership;
 pub mod outbound;
 pub mod programme;

@@ -33,6 +33,8 @@
 //!   deleted in Mattermost is posted again. A change whose entity has no root yet (a first
 //!   `Updated`, or a `Deleted` of something never announced) posts a root showing its current
 //!   state (struck through when cancelled): never a second top-level post for one entity.
+//! * A booking that overlaps others of its resource carries `conflicts` (added by the hub: who,
+//!   starts_at, ends_at of each): its root ends with `⚠️ Conflit : chevauche …`.
 //! * A route may announce only some entities (`only_when`, field = value): the default payment
 //!   route announces donations only — a membership's payment is told by the membership's post, so
 //!   each new member makes one post. Other entities answer `Unsupported` with the reason (the hub
@@ -112,8 +114,8 @@ pub fn default_routes() -> Vec<Route> {
         route(
             EntityKind::Booking,
             "{resource_channel}",
-            "Nouvelle réservation — {resource_name} : {booker_name}, du {starts_at} au {ends_at} ({status:fr})",
-            "Réservation modifiée — {resource_name} : {booker_name}",
+            "Nouvelle réservation — {resource_name} : {booker_name|title}, du {starts_at} au {ends_at} ({status:fr})",
+            "Réservation modifiée — {resource_name} : {booker_name|title}",
         ),
         route(
             EntityKind::Event,
@@ -236,6 +238,14 @@ impl MattermostConnector {
 
     pub fn settings(&self) -> &MattermostSettings {
         &self.settings
+    }
+
+    /// Posts `text` as a top-level message in `channel` (its name in the team), outside any route
+    /// (the hub's own notices, e.g. equipment that could not be lent); returns the post's id.
+    pub async fn notify(&self, channel: &str, text: &str) -> Result<String, ConnectorError> {
+        let channel_id = self.api.channel_id(channel.trim()).await?;
+        let post = self.api.create_post(&channel_id, None, text, serde_json::Map::new()).await?;
+        Ok(post.id)
     }
 }
 

@@ -4,6 +4,7 @@
 //! # Syntax
 //! * `{field}` is replaced by the value of `field` in `CanonicalChange.fields`; `{a.b}` reads a
 //!   nested object. A missing or null field renders as nothing (never an error, never a panic).
+//!   `{a|b}` renders the first of `a`, `b` that has a non-empty value.
 //! * `{field:euros}` reads an integer amount in cents and writes it in euros, French style
 //!   (`2500` → `25,00 €`).
 //! * `{field:fr}` translates the canonical model's English status and kind words into French
@@ -125,7 +126,12 @@ fn placeholder(fields: &Value, spec: &str) -> String {
         Some((path, format)) => (path, Some(format.trim())),
         None => (spec, None),
     };
-    let Some(value) = lookup(fields, path.trim()) else { return String::new() };
+    // `{a|b}`: the first of the fields that has a non-empty value.
+    let found = path
+        .split('|')
+        .map(str::trim)
+        .find_map(|p| lookup(fields, p).filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty())));
+    let Some(value) = found else { return String::new() };
     match format {
         Some("fr") => match value.as_str().and_then(french_word) {
             Some(word) => word.to_string(),
@@ -207,6 +213,7 @@ mod tests {
         assert_eq!(text, "Nouvelle adhésion : Awa Diallo — solidaire (15,00 €)");
         assert_eq!(render("{n.x} {ok} {{brace}} {nothing:euros}", &fields), "3 oui {brace}");
         assert_eq!(render("{a}{b}", &Value::Null), "");
+        assert_eq!(render("{missing|family_name|given_name}", &fields), "Diallo", "the first field that has a value");
         let payment = json!({"kind": "donation", "status": "weird"});
         assert_eq!(render("Paiement ({kind:fr}, {status:fr}, {kind})", &payment), "Paiement (don, weird, donation)");
     }

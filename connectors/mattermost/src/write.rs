@@ -26,10 +26,22 @@ pub fn is_cancelled(change: &CanonicalChange) -> bool {
             .is_some_and(|s| matches!(s, "cancelled" | "canceled" | "refunded" | "rejected"))
 }
 
-/// The root's text: the template, struck through and prefixed when cancelled.
+/// The warning line of a booking that overlaps others (`conflicts`, added by the hub).
+pub fn conflict_line(fields: &Value) -> Option<String> {
+    let list = fields.get("conflicts")?.as_array().filter(|l| !l.is_empty())?;
+    let items: Vec<String> = list.iter().map(|c| render("{who} (du {starts_at} au {ends_at})", c)).collect();
+    Some(format!("⚠️ Conflit : chevauche {}", items.join(" ; ")))
+}
+
+/// The root's text: the template (with the conflict warning), struck through and prefixed when
+/// cancelled.
 pub fn root_text(route: &Route, fields: &Value, cancelled: bool) -> String {
-    let text = render(&route.template, fields);
+    let mut text = render(&route.template, fields);
     if !cancelled {
+        if let Some(line) = conflict_line(fields) {
+            text.push('\n');
+            text.push_str(&line);
+        }
         return text;
     }
     let struck: Vec<String> =
@@ -52,6 +64,7 @@ fn label(field: &str) -> &str {
         "place" => "lieu",
         "resource" => "espace",
         "paid_at" => "payé le",
+        "conflicts" => "conflits",
         other => other,
     }
 }
@@ -61,6 +74,9 @@ fn shown(field: &str, value: Option<&Value>) -> String {
         Some(Value::Number(n)) if field == "amount" => n.as_i64().map(euros).unwrap_or_else(|| n.to_string()),
         Some(Value::String(w)) if matches!(field, "status" | "kind") => {
             french_word(w).map(str::to_string).unwrap_or_else(|| w.clone())
+        }
+        Some(Value::Array(list)) if field == "conflicts" => {
+            list.iter().map(|c| render("{who} (du {starts_at} au {ends_at})", c)).collect::<Vec<_>>().join(" ; ")
         }
         Some(v) => display_value(v),
         None => String::new(),

@@ -280,3 +280,20 @@ fn settings_name_their_problem_and_hide_the_token() {
     let err = MattermostConnector::new(s).unwrap_err();
     assert_eq!(err, ConnectorError::Invalid("mattermost `mm`: token: must not be empty".into()));
 }
+
+#[tokio::test]
+async fn notify_posts_one_top_level_message_and_names_an_unknown_channel() {
+    let started = sandbox().await;
+    let mm = connector(&started);
+    let before = posts_in(&state(&started).await, "materiel").len();
+    let id = mm.notify("materiel", "Matériel indisponible : FAB-0003").await.expect("posted");
+    let posts = posts_in(&state(&started).await, "materiel");
+    assert_eq!(posts.len(), before + 1);
+    let post = posts.iter().find(|p| p["id"] == id.as_str()).expect("the post, by the id returned");
+    assert_eq!(
+        (post["root_id"].as_str(), post["message"].as_str()),
+        (Some(""), Some("Matériel indisponible : FAB-0003"))
+    );
+    let err = mm.notify("pas-un-canal", "x").await.unwrap_err();
+    assert!(matches!(&err, ConnectorError::Invalid(d) if d.contains("pas-un-canal")), "{err:?}");
+}
