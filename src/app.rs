@@ -128,6 +128,7 @@ impl App {
     pub async fn run(self, listener: TcpListener, shutdown: watch::Receiver<bool>) -> Result<(), AppError> {
         let _ = http::metrics::prometheus();
         let router = http::router(self.state());
+        let local = listener.local_addr().ok();
         let server_stop = wait_for(shutdown.clone());
         let server = tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -136,6 +137,8 @@ impl App {
         });
         let scheduler = tokio::spawn(queue::run_scheduler(self.schedules(), self.queue.clone()));
         let tokens = tokio::spawn(reload_consents(self.store.clone(), self.config.clone(), self.registry.clone()));
+        let channels =
+            local.map(|addr| tokio::spawn(crate::google_push::run(self.config.clone(), self.registry.clone(), addr)));
         let dispatcher = self.config.webhooks.enabled.then(|| {
             let settings = crate::webhooks::dispatch::DispatchSettings::from_config(&self.config.webhooks);
             tokio::spawn(crate::webhooks::dispatch::run(self.store.clone(), settings, shutdown.clone()))
@@ -156,6 +159,9 @@ impl App {
         .await;
         scheduler.abort();
         tokens.abort();
+        if let Some(channels) = channels {
+            channels.abort();
+        }
         if let Err(e) = workers {
             tracing::error!(error = %e, "workers stopped with an error");
         }

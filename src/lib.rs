@@ -11,6 +11,7 @@ pub mod demo;
 pub mod equipment;
 pub mod error;
 pub mod flows;
+pub mod google_push;
 pub mod http;
 pub mod mapping;
 pub mod programme;

@@ -23,6 +23,26 @@ fn instant(event: &Value, end: &str) -> DateTime<Utc> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tampered_calcom_webhook_is_refused_and_stores_nothing() {
+    let b = Booking::start().await;
+    let before = b.hub.store().inbox_counts().await.unwrap();
+    let body = r#"{"triggerEvent":"BOOKING_CREATED","createdAt":"2027-10-01T10:00:00Z","payload":{"uid":"forged123"}}"#;
+    for signature in [None, Some("00".repeat(32)), Some("no-secret-provided".to_string())] {
+        let mut req =
+            b.hub.client.post(b.hub.url("/hooks/calcom_main")).body(body).header("content-type", "application/json");
+        if let Some(sig) = &signature {
+            req = req.header("x-cal-signature-256", sig);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 401, "signature {signature:?}");
+        let problem: serde_json::Value = resp.json().await.unwrap();
+        assert!(problem["code"].is_string() && problem["detail"].is_string(), "{problem}");
+    }
+    assert_eq!(b.hub.store().inbox_counts().await.unwrap(), before, "nothing stored");
+    assert!(b.hub.store().list_entities(EntityKind::Booking, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_booking_lands_in_its_channel_and_calendar_and_follows_reschedule_and_cancellation() {
     let b = Booking::start().await;
     let stored = b.hub.store().refresh_token("google_main").await.unwrap().expect("refresh token stored");
@@ -84,9 +104,14 @@ async fn a_booking_lands_in_its_channel_and_calendar_and_follows_reschedule_and_
         "start": {"dateTime": "2027-11-01T08:00:00+01:00", "timeZone": "Europe/Paris"},
         "end": {"dateTime": "2027-11-01T18:00:00+01:00", "timeZone": "Europe/Paris"},
         "recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=MO"]});
+    // Through a push channel the hub opened once Google was authorized: no sync asked.
+    wait_for(30, "the push channels", || async {
+        let channels = b.tools.channels().await;
+        channels.iter().any(|c| c.to_string().contains(HYPATIA_CALENDAR)).then_some(())
+    })
+    .await;
     b.tools.staff_add_event(HYPATIA_CALENDAR, closure).await;
-    b.hub.sync("google_main").await;
-    let block = wait_for(30, "the closure as a blocking booking", || async {
+    let block = wait_for(30, "the closure as a blocking booking, pushed by Google", || async {
         let rows = b.hub.store().list_entities(EntityKind::Booking, 10_000).await.unwrap();
         rows.into_iter().find(|r| r.fields.0["title"] == "Fermeture hebdomadaire").map(|r| r.fields.0)
     })

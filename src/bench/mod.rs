@@ -2,6 +2,7 @@
 //! figures for docs/BENCHMARKS.md. Never used as timed assertions in tests.
 
 mod apalis_compare;
+mod booking;
 mod intake;
 mod membership;
 mod programme;
@@ -64,6 +65,18 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Cal.com bookings at a steady rate, each timed from its webhook's arrival at the hub to its
+    /// Mattermost post and Google Calendar event both written
+    Booking {
+        #[arg(long, default_value_t = 2000)]
+        bookings: usize,
+        /// Bookings made per second on the Cal.com sandbox
+        #[arg(long, default_value_t = 200)]
+        rate: u32,
+        /// Also run on this PostgreSQL server (a fresh database is created and dropped)
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// Outbound webhooks: changes fanned out to endpoints on loopback, with and without a slow one
     Webhooks {
         #[arg(long, default_value_t = 10_000)]
@@ -81,6 +94,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Webhooks { events, endpoints, postgres } => {
             webhooks::run(events, endpoints, postgres.as_deref()).await
         }
+        BenchCommand::Booking { bookings, rate, postgres } => booking::run(bookings, rate, postgres.as_deref()).await,
         BenchCommand::Programme { rows, postgres } => programme::run(rows, postgres.as_deref()).await,
         BenchCommand::Membership { orders, postgres } => membership::run(orders, postgres.as_deref()).await,
         BenchCommand::Intake { events, clients, paced_secs, postgres } => {

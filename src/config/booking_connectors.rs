@@ -87,6 +87,13 @@ pub struct GoogleCalendarConnectorConfig {
     /// Echoed by Google in `X-Goog-Channel-Token` on push notifications (16 to 256 characters).
     #[serde(default, deserialize_with = "optional_secret")]
     pub channel_token: Option<SecretString>,
+    /// Where Google sends push notifications: this hub's public `https://…/hooks/NAME`; default
+    /// `http://<http.bind>/hooks/NAME` (the sandbox). Channels are opened only with `channel_token`.
+    #[serde(default)]
+    pub push_url: Option<String>,
+    /// The channels' lifetime to ask Google for (default: Google's, a week).
+    #[serde(default)]
+    pub channel_ttl_secs: Option<u64>,
     #[serde(default = "default_google_page_size")]
     pub page_size: u32,
 }
@@ -166,10 +173,18 @@ impl GoogleCalendarConnectorConfig {
                 out.push((key.into(), format!("`{url}` is not an http(s) URL")));
             }
         }
-        if let Some(url) = &self.redirect_url
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            out.push(("redirect_url".into(), format!("`{url}` is not an http(s) URL")));
+        for (key, url) in [("redirect_url", &self.redirect_url), ("push_url", &self.push_url)] {
+            if let Some(url) = url
+                && !(url.starts_with("https://") || url.starts_with("http://"))
+            {
+                out.push((key.into(), format!("`{url}` is not an http(s) URL")));
+            }
+        }
+        if let Some(token) = &self.channel_token {
+            let t = token.expose_secret();
+            if t.len() < 16 || t.len() > 256 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+                out.push(("channel_token".into(), "16 to 256 visible ASCII characters (value not shown)".into()));
+            }
         }
         check_filled(&[("client_id", &self.client_id)], out);
         check_filled(&[("client_secret", self.client_secret.expose_secret())], out);

@@ -64,6 +64,7 @@ token_url = "{}"
 client_id = "{}"
 client_secret = "{}"
 token_key = "{TOKEN_KEY}"
+channel_token = "canal-de-test-0123456789"
 
 [connectors.equipe]
 kind = "mattermost"
@@ -141,6 +142,13 @@ public = false
     /// Staff add an event directly in Google Calendar.
     pub async fn staff_add_event(&self, calendar: &str, event: Value) {
         self.post(format!("{}/_sandbox/calendars/{calendar}/events", base(&self.google)), event).await;
+    }
+
+    /// The push channels open on the Google sandbox.
+    pub async fn channels(&self) -> Vec<Value> {
+        let url = format!("{}/_sandbox/channels", base(&self.google));
+        let v: Value = self.client.get(url).send().await.unwrap().json().await.unwrap();
+        v.as_array().cloned().unwrap_or_default()
     }
 
     /// Every stored event of a calendar (cancelled ones too).
