@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use hub_sandbox::core::{SandboxOptions, Started};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
     app::App,
