@@ -24,6 +24,8 @@ pub struct ClaimedPush {
     pub entity_kind: String,
     pub entity_id: Uuid,
     pub attempts: i64,
+    /// Claims so far, this one included: 1 with no attempt means nothing was ever sent.
+    pub claims: i64,
     pub created_at_ms: i64,
     /// The claim's token (see `finish_push`).
     #[sqlx(skip)]
@@ -61,12 +63,12 @@ pub enum PushEnd {
     Failed { error: String },
 }
 
-const CLAIM: &str = "UPDATE target_pushes SET lease_until_ms = $1 WHERE id IN (\
+const CLAIM: &str = "UPDATE target_pushes SET lease_until_ms = $1, claims = claims + 1 WHERE id IN (\
      SELECT p.id FROM target_pushes p WHERE p.target = $2 AND p.status = 'pending' \
      AND p.next_attempt_at_ms <= $3 AND (p.lease_until_ms IS NULL OR p.lease_until_ms < $3) \
      AND p.outbox_seq = (SELECT MIN(q.outbox_seq) FROM target_pushes q WHERE q.target = p.target \
      AND q.entity_kind = p.entity_kind AND q.entity_id = p.entity_id AND q.status = 'pending') \
-     ORDER BY p.outbox_seq LIMIT $4{lock}) RETURNING id, outbox_seq, entity_kind, entity_id, attempts, created_at_ms";
+     ORDER BY p.outbox_seq LIMIT $4{lock}) RETURNING id, outbox_seq, entity_kind, entity_id, attempts, claims, created_at_ms";
 
 impl Store {
     /// Plans up to `limit` outbox changes: one pending push per target whose kinds include the

@@ -175,6 +175,7 @@ pub async fn push_one(
         op,
         fields,
         external_id: link.map(|l| l.external_id),
+        first_attempt: push.attempts == 0 && push.claims <= 1,
     };
     Ok(match target.connector.write(&change).await {
         Ok(out) => PushEnd::Done { system: target.kind.to_string(), external_id: out.external_id, pushed_hash },

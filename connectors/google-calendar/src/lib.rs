@@ -32,7 +32,8 @@
 //! `attendee_name` (in the summary when there is no title, and in the description); the booking
 //! uid is the change's entity id. Times are written as Europe/Paris wall-clock with their offset
 //! and `timeZone: "Europe/Paris"` (`2026-10-25T01:30:00+02:00` → `03:30:00+01:00` is three hours).
-//! * The event is found by the external id, else by `privateExtendedProperty=hub_booking_id=<id>`
+//! * The event is found by the external id, else (unless the change is a `first_attempt`, which
+//!   nothing can have written yet) by `privateExtendedProperty=hub_booking_id=<id>`
 //!   in the resource's calendar (a `Created` retried after a crash finds what the first attempt
 //!   wrote); not found, it is inserted with the id [`write::event_id_for`] (stable per calendar
 //!   and booking, so a 409 on a race names the hub's own event, which is then updated).

@@ -178,6 +178,10 @@ impl GoogleCalendarConnector {
             }
         }
         let Some(target) = target else { return Ok((None, false)) };
+        if change.first_attempt && change.external_id.is_none() {
+            // No earlier attempt can have written it: nothing to search for.
+            return Ok((None, true));
+        }
         Ok((self.search(target, &booking.id).await?.map(|e| (target.to_string(), e)), true))
     }
 

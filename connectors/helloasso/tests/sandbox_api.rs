@@ -147,6 +147,7 @@ async fn an_unknown_stream_is_unsupported_and_write_is_refused() {
         op: hub_connector_sdk::ChangeOp::Created,
         fields: json!({}),
         external_id: None,
+        first_attempt: false,
     };
     assert!(matches!(connector.write(&change).await, Err(ConnectorError::Unsupported(_))));
 }

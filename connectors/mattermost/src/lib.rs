@@ -26,8 +26,8 @@
 //! * Idempotency without a local store: the root carries `props.hub_entity_id` (the canonical
 //!   entity id), `props.hub_fields` (the fields it shows) and `props.hub_cancelled`; a reply
 //!   carries `props.hub_state` (fields + cancelled after the change). A `Created` retried after a
-//!   crash (no external id yet) first looks for a live root with its `hub_entity_id` among the
-//!   channel's latest posts (`GET /api/v4/channels/{id}/posts`, [`api::SCAN_PAGES`] pages of
+//!   crash (no external id yet, and not `first_attempt`: the hub says when no earlier attempt can
+//!   have posted) first looks for a live root with its `hub_entity_id` among the channel's latest posts (`GET /api/v4/channels/{id}/posts`, [`api::SCAN_PAGES`] pages of
 //!   [`api::SCAN_PAGE_SIZE`]) and reuses it; an update retried after its reply was posted finds
 //!   that reply as the thread's latest hub reply and only re-applies the edit of the root. A root
 //!   deleted in Mattermost is posted again. A change whose entity has no root yet (a first

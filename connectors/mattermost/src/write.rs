@@ -126,7 +126,10 @@ pub async fn announce(api: &Api, route: &Route, change: &CanonicalChange) -> Res
     };
     if root.is_none() {
         let channel_id = channel_for(api, route, &change.fields).await?;
-        root = api.find_root(&channel_id, |p| p.get(ENTITY_ID).and_then(Value::as_str) == Some(&entity_id)).await?;
+        // The scan looks for a root a crashed attempt posted; a first attempt cannot have one.
+        if !change.first_attempt {
+            root = api.find_root(&channel_id, |p| p.get(ENTITY_ID).and_then(Value::as_str) == Some(&entity_id)).await?;
+        }
         if root.is_none() {
             return create_root(api, route, change, &channel_id, &entity_id).await;
         }

@@ -62,7 +62,14 @@ fn roots(posts: &[Value]) -> Vec<Value> {
 }
 
 fn change(kind: EntityKind, id: Uuid, op: ChangeOp, fields: Value, external_id: Option<&str>) -> CanonicalChange {
-    CanonicalChange { entity_kind: kind, entity_id: id, op, fields, external_id: external_id.map(str::to_string) }
+    CanonicalChange {
+        entity_kind: kind,
+        entity_id: id,
+        op,
+        fields,
+        external_id: external_id.map(str::to_string),
+        first_attempt: false,
+    }
 }
 
 fn membership(plan: &str) -> Value {

@@ -97,4 +97,9 @@ pub struct CanonicalChange {
     pub fields: serde_json::Value,
     /// This connector instance's id for the entity, when a link already exists.
     pub external_id: Option<String>,
+    /// True when no earlier attempt of this change can have reached the tool (the hub's first
+    /// claim of the push): a connector may then skip its search for a write a crashed attempt
+    /// made. False (the default) when in doubt.
+    #[serde(default)]
+    pub first_attempt: bool,
 }

@@ -104,6 +104,7 @@ pub fn change(kind: EntityKind, op: ChangeOp, fields: Value, external_id: Option
         op,
         fields,
         external_id: external_id.map(str::to_string),
+        first_attempt: false,
     }
 }
 

@@ -155,6 +155,7 @@ pub fn booking(
             "status": "confirmed", "attendee_name": "Zoé Martin",
         }),
         external_id: external_id.map(String::from),
+        first_attempt: false,
     }
 }
 

@@ -106,5 +106,6 @@ pub fn change(kind: EntityKind, fields: Value, external_id: Option<&str>) -> Can
         op: ChangeOp::Updated,
         fields,
         external_id: external_id.map(str::to_string),
+        first_attempt: false,
     }
 }

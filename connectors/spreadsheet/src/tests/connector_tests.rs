@@ -94,6 +94,7 @@ async fn a_missing_file_is_transient_and_other_streams_unsupported() {
         op: ChangeOp::Created,
         fields: serde_json::json!({}),
         external_id: None,
+        first_attempt: false,
     };
     assert!(matches!(conn.write(&change).await, Err(ConnectorError::Unsupported(m)) if m.contains("read-only")));
 }
