@@ -20,8 +20,8 @@
 //!   e-mail, so the contact must exist first. A membership or payment is sent with the person's
 //!   names added when it lacks them (Mattermost templates show who).
 //! * **Bookings** get what the configuration says of their resource (`resource_name`,
-//!   `resource_channel`, `resource_public`, `asset_tags`) and the live bookings they overlap
-//!   (`conflicts`); a booking of no configured resource is skipped by every target.
+//!   `resource_channel`, `resource_public`, `asset_tags`) and, for Mattermost, the live bookings they
+//!   overlap (`conflicts`); a booking of no configured resource is skipped by every target.
 //! * **Failures**: `Unsupported` (Dokos has no pending subscription) ends the push as skipped,
 //!   with the reason; retryable errors (timeouts, 5xx, 429 with its `Retry-After`) follow
 //!   `targets.retry_schedule_secs` with jitter; permanent errors and an exhausted schedule end as

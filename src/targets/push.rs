@@ -73,12 +73,10 @@ async fn add_conflicts(
         return Ok(());
     }
     let others: Vec<Value> = store
-        .bookings_of_resource(&slug, &start)
+        .overlapping_bookings(&slug, &start, &end, id)
         .await?
         .into_iter()
-        .filter(|r| r.id != id)
         .map(|r| r.fields.0)
-        .filter(|f| text(f, "starts_at").is_some_and(|s| s < end))
         .filter(|f| !matches!(text(f, "status").as_deref(), Some("cancelled" | "rejected")))
         .map(|f| {
             let who = text(&f, "booker_name").or_else(|| text(&f, "title")).unwrap_or_else(|| "réservation".into());
@@ -158,7 +156,8 @@ pub async fn push_one(
             });
         }
         add_resource(&mut fields, places);
-        if !deleted {
+        // Conflicts are told in announcements; calendars show the overlap themselves.
+        if !deleted && target.kind == "mattermost" {
             add_conflicts(store, push.entity_id, &mut fields, places).await?;
         }
     }
