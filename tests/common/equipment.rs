@@ -4,11 +4,13 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use hub::{app::App, testing::FreshDatabase};
 use hub_sandbox::core::{SandboxOptions, Started};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::TestHub;
+use super::{
+    TestHub,
+    tools::{base, calcom_book, calcom_cancel, calcom_subscribe, cred, mattermost_posts, spawn_flow_hub},
+};
 
 pub const MAPPINGS: [(&str, &str); 2] = [
     ("calcom/bookings.toml", include_str!("../../mappings/calcom/bookings.toml")),
@@ -26,14 +28,6 @@ pub struct Tools {
     pub mattermost: Started,
     pub snipeit: Started,
     pub client: reqwest::Client,
-}
-
-fn cred(started: &Started, key: &str) -> String {
-    started.credentials[key].as_str().unwrap_or_else(|| panic!("credential {key}")).to_string()
-}
-
-fn base(started: &Started) -> String {
-    started.running.base_url.trim_end_matches('/').to_string()
 }
 
 impl Tools {
@@ -97,19 +91,9 @@ asset_tags = ["{IN_REPAIR_TAG}"]
         )
     }
 
-    async fn post(&self, url: String, body: Value) -> Value {
-        let resp = self.client.post(&url).json(&body).send().await.unwrap();
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "{url}: {status} {v}");
-        v
-    }
-
     /// Seed person 3 books `slug` at `start` on Cal.com's booking page: the booking's uid.
     pub async fn book(&self, slug: &str, start: &str) -> String {
-        let body = json!({"eventTypeSlug": slug, "start": start, "seedPerson": 3});
-        let v = self.post(format!("{}/_sandbox/bookings", base(&self.calcom)), body).await;
-        v["data"]["uid"].as_str().unwrap().to_string()
+        calcom_book(&self.client, &self.calcom, slug, start).await
     }
 
     /// Cancels the seed's bookings of `slug` overlapping [`start`, `end`) (the sandbox refuses a
@@ -136,24 +120,12 @@ asset_tags = ["{IN_REPAIR_TAG}"]
     }
 
     pub async fn cancel(&self, uid: &str) {
-        let url = format!("{}/_sandbox/bookings/{uid}/cancel", base(&self.calcom));
-        self.post(url, json!({"cancellationReason": "empêchement"})).await;
+        calcom_cancel(&self.client, &self.calcom, uid).await
     }
 
     /// Cal.com's webhook subscription, the vendor's way.
     pub async fn subscribe(&self, url: &str) {
-        let triggers = ["BOOKING_CREATED", "BOOKING_RESCHEDULED", "BOOKING_CANCELLED", "BOOKING_REQUESTED"];
-        let body = json!({"subscriberUrl": url, "triggers": triggers, "active": true,
-            "secret": cred(&self.calcom, "webhook_secret")});
-        let resp = self
-            .client
-            .post(format!("{}/v2/webhooks", base(&self.calcom)))
-            .bearer_auth(cred(&self.calcom, "api_key"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "subscribing: {}", resp.status());
+        calcom_subscribe(&self.client, &self.calcom, url).await
     }
 
     /// Snipe-IT's asset `tag` as the sandbox holds it, and the e-mail of the user it is
@@ -176,12 +148,7 @@ asset_tags = ["{IN_REPAIR_TAG}"]
 
     /// The live posts of `channel`.
     pub async fn posts_in(&self, channel: &str) -> Vec<Value> {
-        let url = format!("{}/_sandbox/state", base(&self.mattermost));
-        let state: Value = self.client.get(url).send().await.unwrap().json().await.unwrap();
-        let channels = state["channels"].as_array().unwrap();
-        let id = channels.iter().find(|c| c["channel"]["name"] == channel).unwrap()["channel"]["id"].clone();
-        let posts = state["posts"].as_array().unwrap();
-        posts.iter().filter(|p| p["channel_id"] == id && p["delete_at"] == 0).cloned().collect()
+        mattermost_posts(&self.client, &self.mattermost, channel).await
     }
 
     /// The equipment notices of `channel` (the loop's posts, not the booking announcements).
@@ -205,19 +172,7 @@ pub struct Equipment {
 impl Equipment {
     pub async fn start() -> Equipment {
         let tools = Tools::start().await;
-        let db = FreshDatabase::from_env().await.unwrap();
-        let mut config = hub::bench::bench_config(&db.url, &db.dir, &tools.config_toml()).unwrap();
-        hub::testing::write_files(&db.dir.join("mappings"), &MAPPINGS).unwrap();
-        config.queue.poll_interval_ms = 20;
-        config.queue.backoff_base_ms = 10;
-        config.queue.backoff_max_secs = 1;
-        config.queue.lease_secs = 2;
-        config.targets.poll_interval_ms = 20;
-        config.targets.retry_schedule_secs = vec![0; 12];
-        config.targets.jitter = 0.0;
-        config.targets.lease_secs = 5;
-        let app = App::build(config.clone()).await.expect("hub builds").spawn().await.expect("hub starts");
-        let hub = TestHub { app: Some(app), db, config, client: reqwest::Client::new() };
+        let hub = spawn_flow_hub(&tools.config_toml(), &MAPPINGS).await;
         tools.subscribe(&hub.url("/hooks/calcom_main")).await;
         Equipment { tools, hub }
     }

@@ -2,7 +2,6 @@
 //! configuration connecting them, and inspection of what each tool holds.
 #![allow(dead_code)]
 
-use hub::{app::App, testing::FreshDatabase};
 use hub_connector_sdk::EntityKind;
 use hub_sandbox::core::{SandboxOptions, Started};
 use serde_json::{Value, json};
@@ -167,12 +166,7 @@ team = "{}"
 
     /// The live posts of a Mattermost channel.
     pub async fn posts_in(&self, channel: &str) -> Vec<Value> {
-        let url = format!("{}/_sandbox/state", base(&self.mattermost));
-        let state: Value = self.client.get(url).send().await.unwrap().json().await.unwrap();
-        let channels = state["channels"].as_array().unwrap();
-        let id = channels.iter().find(|c| c["channel"]["name"] == channel).unwrap()["channel"]["id"].clone();
-        let posts = state["posts"].as_array().unwrap();
-        posts.iter().filter(|p| p["channel_id"] == id && p["delete_at"] == 0).cloned().collect()
+        super::tools::mattermost_posts(&self.client, &self.mattermost, channel).await
     }
 
     /// Top-level posts of a channel (one per announced entity).
@@ -191,19 +185,7 @@ impl Flow {
     /// Starts the sandboxes and the hub (fast retries), then sets `faults` on HelloAsso and Odoo.
     pub async fn start(faults: Value) -> Flow {
         let tools = Sandboxes::start().await;
-        let db = FreshDatabase::from_env().await.unwrap();
-        let mut config = hub::bench::bench_config(&db.url, &db.dir, &tools.connectors_toml("")).unwrap();
-        hub::testing::write_files(&db.dir.join("mappings"), &MAPPINGS).unwrap();
-        config.queue.poll_interval_ms = 20;
-        config.queue.backoff_base_ms = 10;
-        config.queue.backoff_max_secs = 1;
-        config.queue.lease_secs = 2;
-        config.targets.poll_interval_ms = 20;
-        config.targets.retry_schedule_secs = vec![0; 12];
-        config.targets.jitter = 0.0;
-        config.targets.lease_secs = 5;
-        let app = App::build(config.clone()).await.expect("hub builds").spawn().await.expect("hub starts");
-        let hub = TestHub { app: Some(app), db, config, client: reqwest::Client::new() };
+        let hub = super::tools::spawn_flow_hub(&tools.connectors_toml(""), &MAPPINGS).await;
         tools.register_notifications(&hub.url("/hooks/helloasso_main")).await;
         for sandbox in [&tools.helloasso, &tools.odoo] {
             tools.set_faults(sandbox, &faults).await;

@@ -8,6 +8,7 @@ pub mod membership;
 pub mod outbound;
 pub mod programme;
 pub mod receiver;
+pub mod tools;
 
 use std::time::{Duration, Instant};
 
