@@ -7,14 +7,10 @@ use std::collections::BTreeMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{connector_checks::*, connectors::yes};
-
-fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
-    super::connectors::secret(d)
-}
-fn optional_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
-    secret(d).map(Some)
-}
+use super::{
+    connector_checks::*,
+    connectors::{optional_secret, secret, yes},
+};
 
 /// `kind = "calcom"`.
 #[derive(Debug, Clone, Deserialize)]

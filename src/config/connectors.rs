@@ -285,7 +285,7 @@ pub(crate) fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SecretStr
     }
 }
 
-fn optional_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+pub(crate) fn optional_secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
     secret(d).map(Some)
 }
 
