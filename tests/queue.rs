@@ -36,6 +36,11 @@ async fn two_hubs_on_one_database_run_each_job_once() {
         hub.store().inbox_counts().await.unwrap().iter().any(|(s, n)| s == "processed" && *n == posted)
     })
     .await;
+    // A job is recorded done just after the transaction that processed its event: wait for that.
+    eventually("every job recorded done", || async {
+        hub.store().list_jobs(Some("done"), 1000).await.unwrap().len() as i64 >= posted
+    })
+    .await;
     let jobs = hub.store().list_jobs(Some("done"), 1000).await.unwrap();
     assert_eq!(jobs.len() as i64, posted);
     assert!(jobs.iter().all(|j| j.attempts == 1), "a job claimed twice would show 2 attempts");

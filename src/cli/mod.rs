@@ -161,6 +161,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         return crate::demo::run(crate::demo::DemoOptions { bind, data_dir, once }).await.map(|_| ExitCode::SUCCESS);
     }
     if let Command::Bench { which } = cli.command {
+        // Quiet unless HUB_LOG asks (`HUB_LOG=sqlx::query=debug` counts a bench's statements).
+        init_logging(&Config {
+            log: config::LogConfig { level: "error".into(), ..Default::default() },
+            ..Default::default()
+        });
         return crate::bench::run(which).await.map(|_| ExitCode::SUCCESS);
     }
     let config = load(cli.config.as_deref())?;

@@ -42,6 +42,12 @@ pub struct EntityRow {
 const COLUMNS: &str = "id, fields, sources, content_hash, email, merged_into, deleted_at, created_at, updated_at";
 
 /// The normalised email of a field set, if it has one (the identity key of people and organizations).
+/// An identity key that can be written into SQL as it is (`origin_uid`, `tag`): ASCII letters,
+/// digits and underscores only.
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 fn email_of(fields: &Value) -> Option<String> {
     fields.get("email").and_then(Value::as_str).map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty())
 }
@@ -72,6 +78,14 @@ impl Store {
         let row = if key == "email" {
             let sql = format!(
                 "SELECT {COLUMNS} FROM {table} WHERE email = $1 AND merged_into IS NULL AND deleted_at IS NULL LIMIT 1"
+            );
+            on_tx!(tx, c => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(c).await?)
+        } else if is_plain_key(key) {
+            // The key written into the SQL, as the expression indexes write it (`bookings`'
+            // `origin_uid`, `assets`' `tag`, migration 0009): a bound key would scan the table,
+            // parsing every row's JSON, for each record read.
+            let sql = format!(
+                "SELECT {COLUMNS} FROM {table} WHERE fields ->> '{key}' = $1 AND merged_into IS NULL AND deleted_at IS NULL LIMIT 1"
             );
             on_tx!(tx, c => sqlx::query_as::<_, EntityRow>(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(c).await?)
         } else {

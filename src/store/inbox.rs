@@ -45,7 +45,8 @@ impl Store {
     ) -> Result<InboxInsert, StoreError> {
         let id = Uuid::now_v7();
         let now = Utc::now();
-        let mut tx = self.begin().await?;
+        // Durable: the vendor is told "received" once this commits and will not send it again.
+        let mut tx = self.begin_durable().await?;
         let inserted = on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO inbox (id, instance, event_id, event_type, body, event, status, received_at, received_at_ms) \
              VALUES ($1, $2, $3, $4, $5, $8, 'pending', $6, $7) ON CONFLICT (instance, event_id) DO NOTHING")

@@ -8,6 +8,19 @@
 //! which WAL never blocks. The job queue lives in our own `jobs` table in the same database, so an
 //! inbox row and its job are written in one transaction (see `queue/`). Rule for callers: never
 //! hold a transaction across a network call (read from the remote tool first, then write).
+//!
+//! # Durability on PostgreSQL: first-hand writes wait for the disk, derived ones do not
+//! Sessions run with `synchronous_commit = off`: a commit returns before its WAL is flushed
+//! (PostgreSQL flushes within three `wal_writer_delay`s, 600 ms by default). A crash of the hub
+//! loses nothing by it (the server has the commit); a crash of the PostgreSQL server can forget
+//! the last instants of commits, but never half of one. That is safe for everything the hub
+//! derives (jobs' progress, canonical records, planned and finished pushes, deliveries): each is
+//! redone from what stays durable, by the same idempotent paths a crash of the hub already takes
+//! (a job runs again, a push is sent again and finds its first write). What the hub cannot
+//! redo is written with [`Store::begin_durable`] (`synchronous_commit = on`, the commit waits for
+//! the flush): an inbox row a vendor was told was received, and what an administrator did (OAuth
+//! tokens, webhook endpoints). Measured with `hub bench booking --postgres`: waiting for every
+//! flush made the commit the hub's largest cost (10 ms each on this machine's disk).
 
 mod calendars;
 mod entities;
@@ -26,7 +39,7 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
     PgPool, Postgres, Sqlite, SqlitePool,
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
@@ -111,6 +124,17 @@ macro_rules! on_write {
     };
 }
 
+/// Runs one first-hand write in its own durable transaction ([`Store::begin_durable`]), with
+/// `$conn` bound to its connection.
+macro_rules! on_durable_write {
+    ($store:expr, $conn:ident => $body:expr) => {{
+        let mut tx = $store.begin_durable().await?;
+        let out = $crate::store::on_tx!(&mut tx, $conn => $body);
+        tx.commit().await?;
+        out
+    }};
+}
+
 /// Runs `$body` with `$conn` bound to the transaction's connection.
 macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
@@ -126,6 +150,7 @@ macro_rules! on_tx {
         }
     };
 }
+pub(crate) use on_durable_write;
 pub(crate) use on_pool;
 pub(crate) use on_tx;
 pub(crate) use on_write;
@@ -165,10 +190,11 @@ impl Store {
             let read = SqlitePoolOptions::new().max_connections(max_connections.max(2)).connect_with(opts).await?;
             Ok(Store { db: Db::Sqlite { read, write } })
         } else {
+            let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "off")]);
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
+                .connect_with(opts)
                 .await?;
             Ok(Store { db: Db::Postgres(pool) })
         }
@@ -226,6 +252,16 @@ impl Store {
             Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
+    }
+
+    /// Begins a transaction whose commit waits for the disk on PostgreSQL even though sessions
+    /// do not (see the module doc): for what the hub cannot redo if the server forgot it.
+    pub async fn begin_durable(&self) -> Result<Tx, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Tx::Postgres(t) = &mut tx {
+            sqlx::query("SET LOCAL synchronous_commit = on").execute(&mut **t).await?;
+        }
+        Ok(tx)
     }
 
     pub async fn close(&self) {

@@ -1,7 +1,7 @@
 //! OAuth consents: the encrypted refresh token of each instance and the consents under way
 //! (see migration 0005). The store never sees a token in clear: callers encrypt first.
 
-use super::{Store, StoreError, now_ms, on_pool, on_write};
+use super::{Store, StoreError, now_ms, on_durable_write, on_pool};
 
 /// A consent under way, as the redirect finds it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -22,7 +22,7 @@ impl Store {
         verifier_encrypted: &str,
         redirect_url: &str,
     ) -> Result<(), StoreError> {
-        on_write!(self, p => sqlx::query(
+        on_durable_write!(self, p => sqlx::query(
             "INSERT INTO oauth_pending (state, instance, verifier, redirect_url, created_at_ms) VALUES ($1, $2, $3, $4, $5)")
             .bind(state).bind(instance).bind(verifier_encrypted).bind(redirect_url).bind(now_ms())
             .execute(p).await.map(|_| ())?);
@@ -31,7 +31,7 @@ impl Store {
 
     /// Takes (reads and deletes) the consent of `state`: a redirect replayed finds nothing.
     pub async fn take_pending_consent(&self, state: &str) -> Result<Option<PendingConsent>, StoreError> {
-        let row = on_write!(self, p => sqlx::query_as::<_, PendingConsent>(
+        let row = on_durable_write!(self, p => sqlx::query_as::<_, PendingConsent>(
             "DELETE FROM oauth_pending WHERE state = $1 RETURNING instance, verifier, redirect_url, created_at_ms")
             .bind(state).fetch_optional(p).await?);
         Ok(row)
@@ -39,7 +39,7 @@ impl Store {
 
     /// Stores (replaces) the encrypted refresh token of `instance`.
     pub async fn save_refresh_token(&self, instance: &str, encrypted: &str) -> Result<(), StoreError> {
-        on_write!(self, p => sqlx::query(
+        on_durable_write!(self, p => sqlx::query(
             "INSERT INTO oauth_tokens (instance, refresh_token, updated_at_ms) VALUES ($1, $2, $3) \
              ON CONFLICT (instance) DO UPDATE SET refresh_token = excluded.refresh_token, updated_at_ms = excluded.updated_at_ms")
             .bind(instance).bind(encrypted).bind(now_ms()).execute(p).await.map(|_| ())?);

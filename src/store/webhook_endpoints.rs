@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, types::Json};
 use uuid::Uuid;
 
-use super::{Store, StoreError, Tx, now_ms, on_pool, on_tx, on_write};
+use super::{Store, StoreError, Tx, now_ms, on_durable_write, on_pool, on_tx};
 
 /// One endpoint, secrets included: never serialised, and Debug hides the secrets.
 #[derive(Clone, FromRow)]
@@ -65,7 +65,7 @@ impl Store {
     pub async fn insert_endpoint(&self, ep: &NewEndpoint<'_>) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
         let now = Utc::now();
-        on_write!(self, p => sqlx::query(
+        on_durable_write!(self, p => sqlx::query(
             "INSERT INTO webhook_endpoints (id, name, url, description, event_types, secret, enabled, origin, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)")
             .bind(id).bind(ep.name).bind(ep.url).bind(ep.description).bind(Json(ep.event_types)).bind(ep.secret)
@@ -102,7 +102,7 @@ impl Store {
 
     /// Applies a patch; `false` when there is no such endpoint.
     pub async fn update_endpoint(&self, id: Uuid, patch: &EndpointPatch<'_>) -> Result<bool, StoreError> {
-        let n = on_write!(self, p => sqlx::query(
+        let n = on_durable_write!(self, p => sqlx::query(
             "UPDATE webhook_endpoints SET url = COALESCE($1, url), description = COALESCE($2, description), \
              event_types = COALESCE($3, event_types), updated_at = $4 WHERE id = $5")
             .bind(patch.url).bind(patch.description).bind(patch.event_types.map(Json)).bind(Utc::now()).bind(id)
@@ -117,7 +117,7 @@ impl Store {
         enabled: bool,
         reason: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let n = on_write!(self, p => sqlx::query(
+        let n = on_durable_write!(self, p => sqlx::query(
             "UPDATE webhook_endpoints SET enabled = $1, disabled_reason = $2, failing_since_ms = NULL, updated_at = $3 \
              WHERE id = $4")
             .bind(enabled).bind(if enabled { None } else { reason }).bind(Utc::now()).bind(id)
@@ -157,7 +157,7 @@ impl Store {
         new_secret: &str,
         previous_until_ms: i64,
     ) -> Result<bool, StoreError> {
-        let n = on_write!(self, p => sqlx::query(
+        let n = on_durable_write!(self, p => sqlx::query(
             "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until_ms = $1, secret = $2, \
              updated_at = $3 WHERE id = $4 AND secret <> $2")
             .bind(previous_until_ms).bind(new_secret).bind(Utc::now()).bind(id).execute(p).await?.rows_affected());
@@ -182,7 +182,7 @@ impl Store {
 
     /// Deletes an endpoint with its deliveries and attempt log; `false` when no such endpoint.
     pub async fn delete_endpoint(&self, id: Uuid) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_durable().await?;
         on_tx!(&mut tx, c => sqlx::query("DELETE FROM webhook_attempts WHERE endpoint_id = $1").bind(id).execute(c).await?.rows_affected());
         on_tx!(&mut tx, c => sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1").bind(id).execute(c).await?.rows_affected());
         let n = on_tx!(&mut tx, c => sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1").bind(id).execute(c).await?.rows_affected());

@@ -3,13 +3,15 @@
 //! equipment loop, and inspection of Snipe-IT's assets and the `materiel` channel.
 #![allow(dead_code)]
 
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use hub_sandbox::core::{SandboxOptions, Started};
 use serde_json::Value;
 
 use super::{
     TestHub,
-    tools::{base, calcom_book, calcom_cancel, calcom_subscribe, cred, mattermost_posts, spawn_flow_hub},
+    tools::{
+        base, calcom_book, calcom_book_under_way, calcom_cancel, calcom_subscribe, cred, mattermost_posts,
+        snipeit_asset, spawn_flow_hub,
+    },
 };
 
 pub const MAPPINGS: [(&str, &str); 2] = [
@@ -96,27 +98,9 @@ asset_tags = ["{IN_REPAIR_TAG}"]
         calcom_book(&self.client, &self.calcom, slug, start).await
     }
 
-    /// Cancels the seed's bookings of `slug` overlapping [`start`, `end`) (the sandbox refuses a
-    /// second booking of one event type at the same time), so a booking "now" can be made
-    /// whatever the day the test runs.
-    pub async fn clear(&self, slug: &str, start: DateTime<Utc>, end: DateTime<Utc>) {
-        let url = format!("{}/_sandbox/state", base(&self.calcom));
-        let state: Value = self.client.get(url).send().await.unwrap().json().await.unwrap();
-        let time = |b: &Value, k: &str| b[k].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
-        for b in state["bookings"].as_array().unwrap() {
-            let live = b["status"] == "accepted" || b["status"] == "pending";
-            let overlaps = time(b, "start").is_some_and(|s| s < end) && time(b, "end").is_some_and(|e| start < e);
-            if b["eventType"]["slug"] == slug && live && overlaps {
-                self.cancel(b["uid"].as_str().unwrap()).await;
-            }
-        }
-    }
-
     /// Books `slug` so that it started five minutes ago (two hours long): the uid.
     pub async fn book_under_way(&self, slug: &str) -> String {
-        let start = Utc::now() - Duration::minutes(5);
-        self.clear(slug, start, start + Duration::hours(2)).await;
-        self.book(slug, &start.to_rfc3339_opts(SecondsFormat::Secs, true)).await
+        calcom_book_under_way(&self.client, &self.calcom, slug).await
     }
 
     pub async fn cancel(&self, uid: &str) {
@@ -131,19 +115,7 @@ asset_tags = ["{IN_REPAIR_TAG}"]
     /// Snipe-IT's asset `tag` as the sandbox holds it, and the e-mail of the user it is
     /// checked out to (if it is checked out to a user).
     pub async fn asset(&self, tag: &str) -> (Value, Option<String>) {
-        let url = format!("{}/_sandbox/state", base(&self.snipeit));
-        let state: Value = self.client.get(url).send().await.unwrap().json().await.unwrap();
-        let db = &state["db"];
-        let assets = db["assets"].as_object().unwrap();
-        let asset = assets.values().find(|a| a["asset_tag"] == tag).unwrap_or_else(|| panic!("no asset {tag}")).clone();
-        let holder = match asset["assigned_to"].as_array().map(Vec::as_slice) {
-            Some([kind, id]) if kind == "user" => {
-                let user = &db["users"][id.as_u64().unwrap().to_string()];
-                user["email"].as_str().map(str::to_string)
-            }
-            _ => None,
-        };
-        (asset, holder)
+        snipeit_asset(&self.client, &self.snipeit, tag).await
     }
 
     /// The live posts of `channel`.

@@ -3,6 +3,7 @@
 //! on a fresh database with fast retries (queue and targets), wired by a connectors TOML.
 #![allow(dead_code)]
 
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use hub::{app::App, testing::FreshDatabase};
 use hub_sandbox::core::Started;
 use serde_json::{Value, json};
@@ -31,6 +32,35 @@ pub async fn calcom_book(client: &reqwest::Client, calcom: &Started, slug: &str,
     let body = json!({"eventTypeSlug": slug, "start": start, "seedPerson": 3});
     let v = post_json(client, format!("{}/_sandbox/bookings", base(calcom)), body).await;
     v["data"]["uid"].as_str().unwrap().to_string()
+}
+
+/// Cancels the bookings of `slug` overlapping [`start`, `end`) (the sandbox refuses a second
+/// booking of one event type at the same time, and its seed books the machines), so a booking
+/// "now" can be made whatever the day the test runs.
+pub async fn calcom_clear(
+    client: &reqwest::Client,
+    calcom: &Started,
+    slug: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) {
+    let state: Value =
+        client.get(format!("{}/_sandbox/state", base(calcom))).send().await.unwrap().json().await.unwrap();
+    let time = |b: &Value, k: &str| b[k].as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok());
+    for b in state["bookings"].as_array().unwrap() {
+        let live = b["status"] == "accepted" || b["status"] == "pending";
+        let overlaps = time(b, "start").is_some_and(|s| s < end) && time(b, "end").is_some_and(|e| start < e);
+        if b["eventType"]["slug"] == slug && live && overlaps {
+            calcom_cancel(client, calcom, b["uid"].as_str().unwrap()).await;
+        }
+    }
+}
+
+/// Seed person 3 books `slug` so that it started five minutes ago (two hours long): the uid.
+pub async fn calcom_book_under_way(client: &reqwest::Client, calcom: &Started, slug: &str) -> String {
+    let start = Utc::now() - Duration::minutes(5);
+    calcom_clear(client, calcom, slug, start, start + Duration::hours(2)).await;
+    calcom_book(client, calcom, slug, &start.to_rfc3339_opts(SecondsFormat::Secs, true)).await
 }
 
 /// The attendee cancels the booking on Cal.com.
@@ -62,6 +92,24 @@ pub async fn mattermost_posts(client: &reqwest::Client, mattermost: &Started, ch
     let id = channels.iter().find(|c| c["channel"]["name"] == channel).unwrap()["channel"]["id"].clone();
     let posts = state["posts"].as_array().unwrap();
     posts.iter().filter(|p| p["channel_id"] == id && p["delete_at"] == 0).cloned().collect()
+}
+
+/// Snipe-IT's asset `tag` as the sandbox holds it, and the e-mail of the user it is checked out
+/// to (if it is checked out to a user).
+pub async fn snipeit_asset(client: &reqwest::Client, snipeit: &Started, tag: &str) -> (Value, Option<String>) {
+    let state: Value =
+        client.get(format!("{}/_sandbox/state", base(snipeit))).send().await.unwrap().json().await.unwrap();
+    let db = &state["db"];
+    let assets = db["assets"].as_object().unwrap();
+    let asset = assets.values().find(|a| a["asset_tag"] == tag).unwrap_or_else(|| panic!("no asset {tag}")).clone();
+    let holder = match asset["assigned_to"].as_array().map(Vec::as_slice) {
+        Some([kind, id]) if kind == "user" => {
+            let user = &db["users"][id.as_u64().unwrap().to_string()];
+            user["email"].as_str().map(str::to_string)
+        }
+        _ => None,
+    };
+    (asset, holder)
 }
 
 /// A hub in this process on a fresh database (SQLite, or PostgreSQL with HUB_TEST_DATABASE_URL),

@@ -74,8 +74,10 @@
 //!   not a paid member in Odoo, so none is created directly. Where the wizard model is missing (an
 //!   Odoo without accounting payments, or the sandbox), the invoice stays posted (`invoiced`) and a
 //!   warning is logged. The external id is the membership line id. Idempotent: a change with an
-//!   external id, or a partner that already has a live line for that product, reuses that line's
-//!   invoice (posting it if still draft) instead of invoicing again.
+//!   external id, or whose invoice already exists (found by its `invoice_origin`, `Hub <canonical
+//!   membership id>`, unless the push is a first attempt), reuses that line's invoice (posting it
+//!   if still draft) instead of invoicing again. A second membership of the same member and
+//!   product (paid twice, renewed within the product's year) is its own invoice and line.
 //! * membership, status `refunded`/`cancelled` (or a deletion): the line's invoice is reset to draft
 //!   when posted (`button_draft`) and cancelled (`button_cancel`), so the line becomes `canceled`.
 //!   `expired` is what Odoo computes itself from the dates: an existing line is returned as is.

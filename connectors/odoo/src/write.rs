@@ -150,7 +150,12 @@ impl OdooConnector {
         Ok(Some((state, lines.first().and_then(|l| m2o_id(l.get("move_id"))))))
     }
 
-    /// The membership line of a change: its external id, else the partner's live line for that product.
+    /// The membership line of a change: its external id; else the line of the invoice this
+    /// membership created (its `invoice_origin`, see [`invoice_origin`]: how a retry after a crash
+    /// finds its first attempt's invoice, skipped on a first attempt); else, when `partner` and
+    /// `product` are given (a cancellation of a membership never linked), the partner's live line
+    /// for that product. A second membership of the same person and product (paid twice, or
+    /// renewed within the product's period) has its own invoice, so its own line.
     async fn find_line(
         &self,
         change: &CanonicalChange,
@@ -161,6 +166,19 @@ impl OdooConnector {
             let id = parse_id(ext, "membership.membership_line")?;
             if self.line(id).await?.is_some() {
                 return Ok(Some(id));
+            }
+        }
+        if !change.first_attempt {
+            let domain = json!([["invoice_origin", "=", invoice_origin(change)], ["move_type", "=", "out_invoice"]]);
+            if let Some(invoice) = self.search_read("account.move", domain, &["id"], 1, "id asc").await?.first() {
+                let invoice = invoice.get("id").and_then(Value::as_i64).unwrap_or_default();
+                let link = format!("{}.move_id", self.line_names().await?.invoice_line);
+                let rows = self
+                    .search_read("membership.membership_line", json!([[link, "=", invoice]]), &["id"], 1, "id asc")
+                    .await?;
+                if let Some(id) = rows.first().and_then(|r| r.get("id")).and_then(Value::as_i64) {
+                    return Ok(Some(id));
+                }
             }
         }
         let (Some(partner), Some(product)) = (partner, product) else { return Ok(None) };
@@ -223,7 +241,7 @@ impl OdooConnector {
                         field(f, "person_email").or_else(|| field(f, "payer_email")).unwrap_or("(none)")
                     ))
                 })?;
-                let (line, invoice) = match self.find_line(change, Some(partner), Some(product)).await? {
+                let (line, invoice) = match self.find_line(change, None, None).await? {
                     Some(line) => {
                         let invoice = self.line(line).await?.and_then(|l| l.1);
                         (line, invoice)
@@ -235,6 +253,7 @@ impl OdooConnector {
                         let invoice_vals = json!({
                             "move_type": "out_invoice",
                             "partner_id": partner,
+                            "invoice_origin": invoice_origin(change),
                             "invoice_line_ids": [[0, 0, {"product_id": product, "quantity": 1.0,
                                 "price_unit": amount, "name": product_name}]],
                         });
@@ -331,4 +350,11 @@ impl OdooConnector {
             ))),
         }
     }
+}
+
+/// The `invoice_origin` ("Source Document" on Odoo's invoice form) of the invoice a membership
+/// creates: the hub and the canonical membership's id, so a retry finds it and staff see where
+/// the invoice came from.
+fn invoice_origin(change: &CanonicalChange) -> String {
+    format!("Hub {}", change.entity_id)
 }

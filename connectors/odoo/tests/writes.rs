@@ -132,7 +132,8 @@ async fn an_active_membership_is_invoiced_once_then_paid_then_refunded() {
         let lines_before = count(&sandbox.records("membership.membership_line").await);
         let fields = json!({"plan": "Individuelle", "status": "active", "amount": 2500,
             "person_email": email.to_uppercase(), "period_start": "2026-01-01"});
-        let out = connector.write(&change(EntityKind::Membership, fields.clone(), None)).await.unwrap();
+        let first = change(EntityKind::Membership, fields.clone(), None);
+        let out = connector.write(&first).await.unwrap();
         assert!(out.remote_updated_at.is_some());
         let line = sandbox.record("membership.membership_line", &out.external_id).await;
         assert_eq!(line["partner"][0].to_string(), person.external_id, "{protocol:?}");
@@ -144,11 +145,13 @@ async fn an_active_membership_is_invoiced_once_then_paid_then_refunded() {
         assert_eq!(mv["payment_state"], json!("paid"), "{protocol:?}: paid through Register Payment");
         assert_eq!(line["state"], json!("paid"), "{protocol:?}: a paid HelloAsso membership is a paid line");
         assert_eq!(sandbox.record("res.partner", &person.external_id).await["membership_state"], json!("paid"));
-        // Idempotent: with the returned link, and without it (the partner's live line is found).
+        assert_eq!(mv["invoice_origin"], json!(format!("Hub {}", first.entity_id)), "{protocol:?}");
+        // Idempotent: with the returned link, and without it (a crash before the link was
+        // recorded: the invoice is found by its origin, the membership's id).
         let again =
             connector.write(&change(EntityKind::Membership, fields.clone(), Some(&out.external_id))).await.unwrap();
         assert_eq!(again.external_id, out.external_id);
-        let lost_link = connector.write(&change(EntityKind::Membership, fields.clone(), None)).await.unwrap();
+        let lost_link = connector.write(&first).await.unwrap();
         assert_eq!(lost_link.external_id, out.external_id);
         assert_eq!(count(&sandbox.records("account.move").await), moves_before + 1, "{protocol:?}: invoiced once");
         assert_eq!(count(&sandbox.records("membership.membership_line").await), lines_before + 1);
@@ -176,6 +179,12 @@ async fn an_active_membership_is_invoiced_once_then_paid_then_refunded() {
         // Refunding twice is harmless.
         connector.write(&change(EntityKind::Membership, refund, Some(&out.external_id))).await.unwrap();
         assert_eq!(count(&sandbox.records("account.move").await), moves_before + 1);
+        // A second membership of the same member and plan (paid again, a renewal within the
+        // product's year) is a second invoice and line, not the first one found again.
+        let renewal = connector.write(&change(EntityKind::Membership, fields.clone(), None)).await.unwrap();
+        assert_ne!(renewal.external_id, out.external_id, "{protocol:?}");
+        assert_eq!(sandbox.record("membership.membership_line", &renewal.external_id).await["state"], json!("paid"));
+        assert_eq!(count(&sandbox.records("account.move").await), moves_before + 2);
     }
 }
 

@@ -161,7 +161,10 @@ fn spread_timestamps(state: &mut State, year: i32) {
     };
     for mv in state.ids("account.move") {
         let Some(date) = state.get_str("account.move", mv, "invoice_date") else { continue };
-        let at = format!("{date} {:02}:{:02}:00", 9 + mv % 9, mv % 60);
+        // Never later than now: an invoice dated today stamped "this afternoon" would put a
+        // write_date in the future, which no real Odoo shows and which would carry an
+        // incremental reader's cursor past every edit made before then.
+        let at = format!("{date} {:02}:{:02}:00", 9 + mv % 9, mv % 60).min(crate::store::now_str());
         stamp(state, "account.move", mv, &at);
         for line in state.children("account.move.line", "move_id", mv) {
             stamp(state, "account.move.line", line, &at);
