@@ -238,7 +238,7 @@ fn build(
                     let entity = EntityKind::parse(&r.entity)
                         .ok_or_else(|| format!("key `routes[{i}].entity`: unknown kind `{}`", r.entity))?;
                     let (channel, template, update_template) = (r.channel, r.template, r.update_template);
-                    Ok(Route { entity, channel, template, update_template, only_when: r.only_when })
+                    Ok(Route { entity, channel, template, update_template, only_when: r.only_when, news: r.news })
                 })
                 .collect::<Result<Vec<_>, String>>()?;
             let settings = MattermostSettings {

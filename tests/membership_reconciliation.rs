@@ -2,7 +2,9 @@
 //! person staff already keyed into Odoo with the e-mail in another case and with spaces stays
 //! one partner when they join on HelloAsso; staff then correct their city and phone in Odoo, and
 //! the renewal that follows (HelloAsso still sending the old city) adds a second paid membership
-//! line to the same partner without undoing the correction, anywhere.
+//! line to the same partner without undoing the correction, anywhere. The memberships Odoo
+//! already held are read too; those that started more than a month ago are not announced in the
+//! channel (history, not news).
 //! Runs on SQLite, and on PostgreSQL with HUB_TEST_DATABASE_URL.
 
 mod common;
@@ -53,7 +55,7 @@ async fn settled(store: &hub::store::Store) -> bool {
     pending.iter().all(|p| p.last_error.as_deref().is_some_and(|e| e.starts_with("waiting for the member")))
 }
 
-/// Léa's posts in the members' channel (the Odoo seed's own memberships are announced too).
+/// Léa's posts in the members' channel.
 async fn announced(tools: &Sandboxes) -> usize {
     let roots = tools.roots_in("adhesions").await;
     roots.iter().filter(|r| r["message"].as_str().is_some_and(|m| m.contains("Léa Dumas"))).count()
@@ -131,6 +133,13 @@ async fn a_known_person_joins_staff_correct_them_and_the_renewal_keeps_the_corre
     eventually("the hub's writes done", || settled(store)).await;
 
     assert_eq!(announced(&tools).await, 2, "one post per membership");
+    // The Odoo seed's memberships, read back on the first sync, are history when they started
+    // more than 31 days ago (all of 2025's): not announced. This month's are news.
+    let roots = tools.roots_in("adhesions").await;
+    let messages: Vec<&str> = roots.iter().filter_map(|r| r["message"].as_str()).collect();
+    assert!(messages.iter().all(|m| !m.contains(" 2025 ")), "{messages:#?}");
+    let seed_lines = tools.odoo_records("membership.membership_line").await.len();
+    assert!(messages.len() < seed_lines / 2, "{} posts for {seed_lines} lines", messages.len());
     let partners = partners_of(&tools).await;
     assert_eq!(partners.len(), 1, "{partners:?}");
     assert_eq!(partners[0]["city"], "Saint-Denis", "staff's correction stays in Odoo: {}", partners[0]);

@@ -142,6 +142,9 @@ pub struct RouteConfig {
     /// Announce only entities whose fields have these values (e.g. `{ kind = "donation" }`).
     #[serde(default)]
     pub only_when: BTreeMap<String, String>,
+    /// Announce news only: `{ field = "period_start", days = 31 }` (see the Mattermost connector).
+    #[serde(default)]
+    pub news: Option<hub_connector_mattermost::News>,
 }
 
 impl MattermostConnectorConfig {
@@ -156,6 +159,7 @@ impl MattermostConnectorConfig {
                     template: r.template,
                     update_template: r.update_template,
                     only_when: r.only_when,
+                    news: r.news,
                 })
                 .collect()
         })

@@ -38,7 +38,11 @@
 //! * A route may announce only some entities (`only_when`, field = value): the default payment
 //!   route announces donations only — a membership's payment is told by the membership's post, so
 //!   each new member makes one post. Other entities answer `Unsupported` with the reason (the hub
-//!   records the push as skipped). No default template shows an e-mail address: names come from
+//!   records the push as skipped).
+//! * A route announces news, not history (`news`, field + days): an entity never announced whose
+//!   date is older than that is skipped with the reason, so connecting Odoo does not post every
+//!   membership it ever held. Defaults: memberships by `period_start` (31 days), donations by
+//!   `paid_at` (31 days), bookings by `ends_at` (already over: not announced). No default template shows an e-mail address: names come from
 //!   the member's canonical person, which the hub adds to memberships and payments.
 //!
 //! # Streams
@@ -72,6 +76,19 @@ pub struct Route {
     /// a membership's payment is already told by the membership's post); empty: every entity.
     #[serde(default)]
     pub only_when: std::collections::BTreeMap<String, String>,
+    /// Announce only news: an entity never announced whose `field` (a date or date-time) is
+    /// more than `days` days in the past is history (a tool's first read brings years of it)
+    /// and is not posted; one already announced still gets its thread replies.
+    #[serde(default)]
+    pub news: Option<News>,
+}
+
+/// See [`Route::news`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct News {
+    pub field: String,
+    pub days: i64,
 }
 
 impl Route {
@@ -80,6 +97,20 @@ impl Route {
         self.only_when.iter().find_map(|(key, want)| {
             let have = fields.get(key).map(render::display_value).unwrap_or_default();
             (have != *want).then(|| format!("not announced: `{key}` is `{have}`, the route announces `{want}` only"))
+        })
+    }
+
+    /// Why an entity never announced is history, not news, at `now` (`None`: it is news, or
+    /// the route has no `news` rule, or the field is absent or not a date).
+    pub fn history(&self, fields: &serde_json::Value, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+        let news = self.news.as_ref()?;
+        let text = fields.get(&news.field)?.as_str()?;
+        let at = chrono::DateTime::parse_from_rfc3339(text).map(|d| d.to_utc()).ok().or_else(|| {
+            let day = chrono::NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+            Some(day.and_hms_opt(23, 59, 59)?.and_utc())
+        })?;
+        (at < now - chrono::Duration::days(news.days)).then(|| {
+            format!("not announced: `{}` is {text}, more than {} days ago (history, not news)", news.field, news.days)
         })
     }
 }
@@ -93,17 +124,23 @@ pub fn default_routes() -> Vec<Route> {
         template: template.to_string(),
         update_template: Some(update.to_string()),
         only_when: Default::default(),
+        news: None,
     };
+    let news = |field: &str, days| Some(News { field: field.to_string(), days });
     vec![
-        route(
-            EntityKind::Membership,
-            "adhesions",
-            "Nouvelle adhésion : {given_name} {family_name} — {plan}, à partir du {period_start} \
-             ({amount:euros}, {status:fr})",
-            "Adhésion mise à jour : {given_name} {family_name} — {plan}",
-        ),
+        Route {
+            news: news("period_start", 31),
+            ..route(
+                EntityKind::Membership,
+                "adhesions",
+                "Nouvelle adhésion : {given_name} {family_name} — {plan}, à partir du {period_start} \
+                 ({amount:euros}, {status:fr})",
+                "Adhésion mise à jour : {given_name} {family_name} — {plan}",
+            )
+        },
         Route {
             only_when: [("kind".to_string(), "donation".to_string())].into(),
+            news: news("paid_at", 31),
             ..route(
                 EntityKind::Payment,
                 "adhesions",
@@ -111,12 +148,15 @@ pub fn default_routes() -> Vec<Route> {
                 "Don mis à jour : {amount:euros} de {given_name} {family_name}",
             )
         },
-        route(
-            EntityKind::Booking,
-            "{resource_channel}",
-            "Nouvelle réservation — {resource_name} : {booker_name|title}, du {starts_at} au {ends_at} ({status:fr})",
-            "Réservation modifiée — {resource_name} : {booker_name|title}",
-        ),
+        Route {
+            news: news("ends_at", 0),
+            ..route(
+                EntityKind::Booking,
+                "{resource_channel}",
+                "Nouvelle réservation — {resource_name} : {booker_name|title}, du {starts_at} au {ends_at} ({status:fr})",
+                "Réservation modifiée — {resource_name} : {booker_name|title}",
+            )
+        },
         route(
             EntityKind::Event,
             "programme",
@@ -279,6 +319,33 @@ impl Connector for MattermostConnector {
         if let Some(reason) = route.excludes(&change.fields) {
             return Err(ConnectorError::Unsupported(reason));
         }
+        if change.external_id.is_none()
+            && let Some(reason) = route.history(&change.fields, chrono::Utc::now())
+        {
+            return Err(ConnectorError::Unsupported(reason));
+        }
         write::announce(&self.api, route, change).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_not_news() {
+        let routes = default_routes();
+        let membership = routes.iter().find(|r| r.entity == EntityKind::Membership).unwrap();
+        let now = "2026-11-30T10:00:00Z".parse().unwrap();
+        let at = |d: &str| serde_json::json!({ "period_start": d });
+        assert_eq!(membership.history(&at("2026-11-29"), now), None, "yesterday's membership is news");
+        assert_eq!(membership.history(&at("2026-10-30"), now), None, "31 days back, counted to the day's end");
+        let old = membership.history(&at("2025-01-15"), now).expect("history");
+        assert!(old.contains("period_start") && old.contains("2025-01-15"), "{old}");
+        assert_eq!(membership.history(&serde_json::json!({}), now), None, "no date: announced");
+        let booking = routes.iter().find(|r| r.entity == EntityKind::Booking).unwrap();
+        let ends = |t: &str| serde_json::json!({ "ends_at": t });
+        assert!(booking.history(&ends("2026-11-30T09:00:00Z"), now).is_some(), "a booking already over");
+        assert_eq!(booking.history(&ends("2026-11-30T11:00:00Z"), now), None);
     }
 }

@@ -229,6 +229,7 @@ async fn unknown_channels_and_unrouted_entities_are_refused_clearly() {
         template: "{title}".into(),
         update_template: None,
         only_when: Default::default(),
+        news: None,
     }];
     let mm = MattermostConnector::new(s).unwrap();
     let event = change(EntityKind::Event, Uuid::new_v4(), ChangeOp::Created, json!({"title": "Repair café"}), None);
