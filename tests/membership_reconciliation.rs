@@ -48,11 +48,19 @@ async fn paid_lines(tools: &Sandboxes, partner: &Value) -> usize {
     lines.iter().filter(|l| l["partner"][0] == partner["id"] && l["state"] == "paid").count()
 }
 
-/// No push left to run but the Odoo seed's memberships of partners without e-mail, which wait
-/// for a member that never comes (an hour, then they go and Dokos refuses them).
+/// No push of Léa's person or memberships left to run (the Odoo seed's own memberships, read
+/// back, have theirs, some waiting an hour for a member without e-mail: not hers).
 async fn settled(store: &hub::store::Store) -> bool {
-    let pending = store.list_pushes(None, Some("pending"), 1000).await.unwrap();
-    pending.iter().all(|p| p.last_error.as_deref().is_some_and(|e| e.starts_with("waiting for the member")))
+    let people = store.list_entities(EntityKind::Person, 10_000).await.unwrap();
+    let memberships = store.list_entities(EntityKind::Membership, 10_000).await.unwrap();
+    let hers: Vec<uuid::Uuid> = people
+        .iter()
+        .filter(|p| p.fields.0["email"] == EMAIL)
+        .chain(memberships.iter().filter(|m| m.fields.0["person_email"] == EMAIL))
+        .map(|r| r.id)
+        .collect();
+    let pending = store.list_pushes(None, Some("pending"), 100_000).await.unwrap();
+    !pending.iter().any(|p| hers.contains(&p.entity_id))
 }
 
 /// Léa's posts in the members' channel.
@@ -78,7 +86,9 @@ async fn a_known_person_joins_staff_correct_them_and_the_renewal_keeps_the_corre
     )
     .await;
     let partner_id = created[0].as_i64().unwrap_or_else(|| panic!("created: {created}"));
-    let hub = spawn_flow_hub(&tools.connectors_toml(""), &MAPPINGS).await;
+    // Odoo is the management tool here: Dokos off (it would receive Odoo's whole seed).
+    let connectors = tools.connectors_toml("").replace("kind = \"dokos\"\n", "kind = \"dokos\"\nenabled = false\n");
+    let hub = spawn_flow_hub(&connectors, &MAPPINGS).await;
     tools.register_notifications(&hub.url("/hooks/helloasso_main")).await;
     // The scheduled read of Odoo, run now: the hub knows Léa as a person linked to her partner.
     hub.sync("odoo_main").await;
@@ -121,6 +131,16 @@ async fn a_known_person_joins_staff_correct_them_and_the_renewal_keeps_the_corre
     })
     .await;
 
+    // Both streams of that read done before she renews: a read of her renewal's line taken
+    // between its invoice's posting and its payment, applied after the payment, would set the
+    // membership back to pending until the line's next change (Odoo's write_date has one-second
+    // precision; a known window, see the closing note).
+    eventually("the Odoo read finished", || async {
+        let mut busy = store.list_jobs(Some("pending"), 1000).await.unwrap();
+        busy.extend(store.list_jobs(Some("running"), 1000).await.unwrap());
+        !busy.iter().any(|j| j.kind == "sync_stream")
+    })
+    .await;
     // She renews; HelloAsso still has Montreuil.
     tools.pay(json!({"formType": "Membership", "payer": payer()})).await;
     eventually("the renewal's paid line on the same partner", || async {
@@ -158,8 +178,7 @@ async fn a_known_person_joins_staff_correct_them_and_the_renewal_keeps_the_corre
     let hers: Vec<_> = memberships.iter().filter(|r| r.fields.0["person_email"] == EMAIL).collect();
     assert_eq!(hers.len(), 2, "the renewal is a second membership of the same person: {hers:?}");
     assert!(hers.iter().all(|m| m.fields.0["status"] == "active"), "{hers:?}");
-    // Nothing of hers failed anywhere (the Odoo seed's memberships, read back, fail towards
-    // Dokos, whose plans this configuration does not map: not hers).
+    // Nothing of hers failed anywhere.
     let failed = store.list_pushes(None, Some("failed"), 10_000).await.unwrap();
     let hers_failed: Vec<_> = failed.iter().filter(|p| hers.iter().any(|m| m.id == p.entity_id)).collect();
     assert!(hers_failed.is_empty(), "{hers_failed:?}");

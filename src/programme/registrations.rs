@@ -183,7 +183,8 @@ fn find_task<'a>(tasks: &'a [EntityRow], wanted: &str) -> Option<&'a EntityRow> 
 /// Registers someone to `event` (or one of its tasks).
 pub async fn register(bound: &Bound, event: Uuid, req: &RegistrationRequest) -> Result<Registered, RegistrationError> {
     let (name, email) = checked(req)?;
-    let mut tx = bound.store.begin().await?;
+    // Durable: the hub is where this registration lives (see the store's module doc).
+    let mut tx = bound.store.begin_durable().await?;
     queries::lock_event_in(&mut tx, event).await?;
     let row = Store::get_entity_in(&mut tx, EntityKind::Event, event)
         .await?
@@ -271,7 +272,8 @@ pub async fn cancel(bound: &Bound, id: Uuid, token: &str) -> Result<Cancelled, R
         .and_then(Value::as_str)
         .and_then(|e| Uuid::parse_str(e).ok())
         .ok_or_else(missing)?;
-    let mut tx = bound.store.begin().await?;
+    // Durable: the hub is where this registration lives (see the store's module doc).
+    let mut tx = bound.store.begin_durable().await?;
     queries::lock_event_in(&mut tx, event).await?;
     let registrations = queries::of_event_in(&mut tx, EntityKind::Registration, event).await?;
     let mine = registrations.iter().find(|r| r.id == id).ok_or_else(missing)?;

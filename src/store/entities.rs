@@ -41,13 +41,13 @@ pub struct EntityRow {
 
 const COLUMNS: &str = "id, fields, sources, content_hash, email, merged_into, deleted_at, created_at, updated_at";
 
-/// The normalised email of a field set, if it has one (the identity key of people and organizations).
 /// An identity key that can be written into SQL as it is (`origin_uid`, `tag`): ASCII letters,
 /// digits and underscores only.
 fn is_plain_key(key: &str) -> bool {
     !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// The normalised email of a field set, if it has one (the identity key of people and organizations).
 fn email_of(fields: &Value) -> Option<String> {
     fields.get("email").and_then(Value::as_str).map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty())
 }

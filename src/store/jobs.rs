@@ -10,7 +10,7 @@ use serde_json::Value;
 use sqlx::{FromRow, types::Json};
 use uuid::Uuid;
 
-use super::{Db, Store, StoreError, Tx, now_ms, on_pool, on_tx, on_write};
+use super::{Db, Store, StoreError, Tx, now_ms, on_durable_write, on_pool, on_tx, on_write};
 
 /// A job to enqueue. The payload carries ids, never the data itself.
 #[derive(Debug, Clone)]
@@ -181,7 +181,7 @@ impl Store {
     /// Revives a dead job: pending now, attempts reset. `false` if it is not dead.
     pub async fn retry_dead_job(&self, id: Uuid) -> Result<bool, StoreError> {
         let now = now_ms();
-        let n = on_write!(self, p => sqlx::query(
+        let n = on_durable_write!(self, p => sqlx::query(
             "UPDATE jobs SET status = 'pending', attempts = 0, run_at_ms = $1, updated_at_ms = $1, \
              finished_at_ms = NULL WHERE id = $2 AND status = 'dead'")
             .bind(now).bind(id).execute(p).await?.rows_affected());

@@ -18,8 +18,9 @@
 //! redone from what stays durable, by the same idempotent paths a crash of the hub already takes
 //! (a job runs again, a push is sent again and finds its first write). What the hub cannot
 //! redo is written with [`Store::begin_durable`] (`synchronous_commit = on`, the commit waits for
-//! the flush): an inbox row a vendor was told was received, and what an administrator did (OAuth
-//! tokens, webhook endpoints). Measured with `hub bench booking --postgres`: waiting for every
+//! the flush): an inbox row a vendor was told was received, a registration to the programme (the
+//! hub is its system of record), and what an administrator did (OAuth tokens, webhook endpoints
+//! and replays, dead jobs and failed pushes sent back). Measured with `hub bench booking --postgres`: waiting for every
 //! flush made the commit the hub's largest cost (10 ms each on this machine's disk).
 
 mod calendars;

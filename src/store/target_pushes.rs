@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{Store, StoreError, Tx, now_ms, on_pool, on_tx, on_write};
+use super::{Store, StoreError, Tx, now_ms, on_durable_write, on_pool, on_tx};
 
 /// One outbox change not yet planned.
 #[derive(Debug, Clone, FromRow)]
@@ -246,7 +246,7 @@ impl Store {
 
     /// Sets failed pushes of `target` back to pending now (after the cause was fixed).
     pub async fn retry_failed_pushes(&self, target: &str) -> Result<u64, StoreError> {
-        let n = on_write!(self, p => sqlx::query(
+        let n = on_durable_write!(self, p => sqlx::query(
             "UPDATE target_pushes SET status = 'pending', attempts = 0, next_attempt_at_ms = $1, done_at_ms = NULL \
              WHERE target = $2 AND status = 'failed'")
             .bind(now_ms()).bind(target).execute(p).await?.rows_affected());

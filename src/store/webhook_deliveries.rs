@@ -382,7 +382,7 @@ impl Store {
     pub async fn replay_deliveries(&self, pairs: &[(i64, String, Uuid)]) -> Result<u64, StoreError> {
         let now = now_ms();
         let mut n = 0;
-        let mut tx = self.begin().await?;
+        let mut tx = self.begin_durable().await?;
         for chunk in pairs.chunks(500) {
             n += on_tx!(&mut tx, c => {
                 let mut q = sqlx::QueryBuilder::new(

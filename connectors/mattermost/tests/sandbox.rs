@@ -188,20 +188,22 @@ async fn a_root_deleted_in_mattermost_is_posted_again() {
 
 #[tokio::test]
 async fn a_cancelled_booking_replies_and_strikes_the_root_in_its_room_channel() {
+    // A booking to come (one already over is history: not announced), on a Saturday before the
+    // October change, as in 2026.
     let started = sandbox().await;
     let mm = connector(&started);
     let id = Uuid::new_v4();
     let fields = json!({"resource": "salle-hypatia", "resource_channel": "salle-hypatia",
         "resource_name": "Salle Hypatia", "booker_name": "Camille Martin", "title": "Réunion du CA",
-        "status": "confirmed", "starts_at": "2026-10-24T16:00:00Z", "ends_at": "2026-10-24T18:00:00Z"});
+        "status": "confirmed", "starts_at": "2037-10-24T16:00:00Z", "ends_at": "2037-10-24T18:00:00Z"});
     let root = mm.write(&change(EntityKind::Booking, id, ChangeOp::Created, fields, None)).await.unwrap();
     let root = root.external_id;
     let posts = for_entity(&posts_in(&state(&started).await, "salle-hypatia"), id);
     assert_eq!(posts.len(), 1);
     assert_eq!(
         posts[0]["message"],
-        "Nouvelle réservation — Salle Hypatia : Camille Martin, du samedi 24 octobre 2026 à 18 h 00 au samedi \
-         24 octobre 2026 à 20 h 00 (confirmée)"
+        "Nouvelle réservation — Salle Hypatia : Camille Martin, du samedi 24 octobre 2037 à 18 h 00 au samedi \
+         24 octobre 2037 à 20 h 00 (confirmée)"
     );
     let deleted = change(EntityKind::Booking, id, ChangeOp::Deleted, json!({}), Some(&root));
     assert_eq!(mm.write(&deleted).await.unwrap().external_id, root);
