@@ -216,12 +216,13 @@ async fn permanent_and_exhausted_failures_are_dead_letters() {
     db.drop_database().await;
 }
 
-/// Takes 300 ms per job.
-struct Slow(AtomicUsize);
+/// Takes 300 ms per job; counts the jobs finished (`.0`) and started (`.1`).
+struct Slow(AtomicUsize, AtomicUsize);
 
 #[async_trait]
 impl JobHandler for Slow {
     async fn handle(&self, _: JobSpec, _: u32) -> Result<(), JobError> {
+        self.1.fetch_add(1, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(300)).await;
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -237,13 +238,16 @@ async fn shutdown_lets_running_jobs_finish() {
     for n in 0..2 {
         queue.enqueue(&JobSpec::Noop { n }, None).await.unwrap();
     }
-    let slow = Arc::new(Slow(AtomicUsize::new(0)));
+    let slow = Arc::new(Slow(AtomicUsize::new(0), AtomicUsize::new(0)));
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let workers = tokio::spawn(run_workers(store.clone(), queue, slow.clone(), settings(), async move {
         let _ = rx.wait_for(|s| *s).await;
     }));
+    // Started means in the handler: a job claimed (`running`) but not yet handed to a worker when
+    // shutdown comes is left to its lease and runs again later, it is not "in flight".
     eventually("both jobs started", || async {
-        store.job_counts().await.unwrap().iter().any(|(s, n)| s == "running" && *n == 2)
+        slow.1.load(Ordering::SeqCst) == 2
+            && store.job_counts().await.unwrap().iter().any(|(s, n)| s == "running" && *n == 2)
     })
     .await;
     let _ = tx.send(true);
