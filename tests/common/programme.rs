@@ -65,13 +65,7 @@ impl Programme {
         let config_path = db.dir.join("hub.toml");
         std::fs::write(&config_path, hub::bench::bench_config_toml(&db.url, &db.dir, &extra).unwrap()).unwrap();
         hub::testing::write_files(&db.dir.join("mappings"), &hub::programme::shipped_mapping_files()).unwrap();
-        config.queue.poll_interval_ms = 20;
-        config.queue.backoff_base_ms = 10;
-        config.queue.backoff_max_secs = 1;
-        config.targets.poll_interval_ms = 20;
-        config.targets.retry_schedule_secs = vec![0; 12];
-        config.targets.jitter = 0.0;
-        config.targets.lease_secs = 5;
+        super::tools::fast_retries(&mut config);
         let app = App::build(config.clone()).await.expect("hub builds");
         let running = app.clone().spawn().await.expect("hub starts");
         let hub = TestHub { app: Some(running), db, config, client: reqwest::Client::new() };

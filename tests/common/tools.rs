@@ -112,20 +112,25 @@ pub async fn snipeit_asset(client: &reqwest::Client, snipeit: &Started, tag: &st
     (asset, holder)
 }
 
+/// Polls every 20 ms and retries at once (queue and targets), so flow tests settle quickly.
+pub fn fast_retries(config: &mut hub::config::Config) {
+    config.queue.poll_interval_ms = 20;
+    config.queue.backoff_base_ms = 10;
+    config.queue.backoff_max_secs = 1;
+    config.targets.poll_interval_ms = 20;
+    config.targets.retry_schedule_secs = vec![0; 12];
+    config.targets.jitter = 0.0;
+    config.targets.lease_secs = 5;
+}
+
 /// A hub in this process on a fresh database (SQLite, or PostgreSQL with HUB_TEST_DATABASE_URL),
 /// configured by `connectors_toml` with `mappings`, retrying fast (queue and targets).
 pub async fn spawn_flow_hub(connectors_toml: &str, mappings: &[(&str, &str)]) -> TestHub {
     let db = FreshDatabase::from_env().await.unwrap();
     let mut config = hub::bench::bench_config(&db.url, &db.dir, connectors_toml).unwrap();
     hub::testing::write_files(&db.dir.join("mappings"), mappings).unwrap();
-    config.queue.poll_interval_ms = 20;
-    config.queue.backoff_base_ms = 10;
-    config.queue.backoff_max_secs = 1;
+    fast_retries(&mut config);
     config.queue.lease_secs = 2;
-    config.targets.poll_interval_ms = 20;
-    config.targets.retry_schedule_secs = vec![0; 12];
-    config.targets.jitter = 0.0;
-    config.targets.lease_secs = 5;
     let app = App::build(config.clone()).await.expect("hub builds").spawn().await.expect("hub starts");
     TestHub { app: Some(app), db, config, client: reqwest::Client::new() }
 }
