@@ -75,6 +75,7 @@
 //! * Example ids belong to the examples' databases (partner 42, product 7/12, country 76); the tests
 //!   map product and country ids to this database's before sending the examples.
 
+mod compute;
 mod domain;
 mod error;
 mod fields;

@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::compute;
 use crate::error::{OResult, OdooError};
 use crate::fields::model_def;
 use crate::store::{State, falsy, now_str, today};
@@ -48,16 +49,19 @@ pub fn after_create(state: &mut State, model: &str, id: i64) -> OResult<()> {
         "account.move.line" => membership_line_for(state, id)?,
         _ => {}
     }
-    recompute(state);
+    compute::recompute_touched(state, model, &[id]);
     Ok(())
 }
 
 pub fn after_write(state: &mut State, model: &str, id: i64, vals: &Map<String, Value>) -> OResult<()> {
+    let mut touched = compute::Touched::default();
     if model == "account.move" && vals.contains_key("partner_id") {
         let at = now_str();
         let partner = state.get("account.move", id, "partner_id");
         for line in state.children("account.move.line", "move_id", id) {
             for ml in state.children("membership.membership_line", "account_invoice_line", line) {
+                // The partner who loses the line is recomputed too.
+                touched.partners.extend(state.get_id("membership.membership_line", ml, "partner"));
                 state.set("membership.membership_line", ml, "partner", partner.clone(), &at);
             }
         }
@@ -65,7 +69,23 @@ pub fn after_write(state: &mut State, model: &str, id: i64, vals: &Map<String, V
     if model == "account.move.line" && vals.contains_key("product_id") {
         membership_line_for(state, id)?;
     }
-    recompute(state);
+    match model {
+        "account.move" => {
+            touched.moves.insert(id);
+        }
+        "account.move.line" => touched.moves.extend(state.get_id(model, id, "move_id")),
+        "membership.membership_line" => {
+            touched.membership_lines.insert(id);
+        }
+        "res.partner" => {
+            touched.partners.insert(id);
+        }
+        _ => {
+            compute::recompute_touched(state, model, &[id]);
+            return Ok(());
+        }
+    }
+    compute::recompute_touched_set(state, touched);
     Ok(())
 }
 
@@ -100,119 +120,6 @@ fn membership_line_for(state: &mut State, line: i64) -> OResult<()> {
     rec.insert("state".into(), json!("none"));
     state.insert_raw("membership.membership_line", rec, &now_str());
     Ok(())
-}
-
-/// Recomputes every stored computed field; records whose value changes get a new `write_date`.
-pub fn recompute(state: &mut State) {
-    if state.defer_recompute {
-        return;
-    }
-    let at = now_str();
-    // One pass to index children by parent (a scan per parent made every write quadratic).
-    let by_parent = |state: &State, model: &str, inverse: &str| {
-        let mut index: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
-        for id in state.ids(model) {
-            if let Some(parent) = state.get_id(model, id, inverse) {
-                index.entry(parent).or_default().push(id);
-            }
-        }
-        index
-    };
-    let lines_of_move = by_parent(state, "account.move.line", "move_id");
-    for line in state.ids("account.move.line") {
-        let total = state.get_f64("account.move.line", line, "quantity")
-            * state.get_f64("account.move.line", line, "price_unit");
-        state.set("account.move.line", line, "price_subtotal", json!(total), &at);
-        state.set("account.move.line", line, "price_total", json!(total), &at);
-    }
-    for mv in state.ids("account.move") {
-        let total: f64 = lines_of_move
-            .get(&mv)
-            .into_iter()
-            .flatten()
-            .map(|l| state.get_f64("account.move.line", *l, "price_total"))
-            .sum();
-        let paid = matches!(state.get_str("account.move", mv, "payment_state").as_deref(), Some("paid" | "in_payment"));
-        state.set("account.move", mv, "amount_untaxed", json!(total), &at);
-        state.set("account.move", mv, "amount_tax", json!(0.0), &at);
-        state.set("account.move", mv, "amount_total", json!(total), &at);
-        state.set("account.move", mv, "amount_residual", json!(if paid { 0.0 } else { total }), &at);
-    }
-    for ml in state.ids("membership.membership_line") {
-        let mline = model_def("membership.membership_line").expect("known model");
-        let s = match state.value(mline, ml, "account_invoice_id").as_i64() {
-            None => "none",
-            Some(mv) => match (
-                state.get_str("account.move", mv, "state").as_deref(),
-                state.get_str("account.move", mv, "payment_state").as_deref(),
-            ) {
-                (Some("draft"), _) => "waiting",
-                (Some("posted"), Some("paid" | "in_payment")) => "paid",
-                (Some("posted"), Some("reversed")) => "canceled",
-                (Some("posted"), _) => "invoiced",
-                (Some("cancel"), _) => "canceled",
-                _ => "none",
-            },
-        };
-        state.set("membership.membership_line", ml, "state", json!(s), &at);
-    }
-    let lines_of_partner = by_parent(state, "membership.membership_line", "partner");
-    for p in state.ids("res.partner") {
-        let (st, start, stop, cancel) = partner_membership(state, &lines_of_partner, p, 0);
-        state.set("res.partner", p, "membership_state", json!(st), &at);
-        state.set("res.partner", p, "membership_start", start, &at);
-        state.set("res.partner", p, "membership_stop", stop, &at);
-        state.set("res.partner", p, "membership_cancel", cancel, &at);
-    }
-}
-
-/// `_compute_membership_state` and the start/stop/cancel dates (of the associate member when set).
-fn partner_membership(
-    state: &State,
-    lines_of_partner: &std::collections::HashMap<i64, Vec<i64>>,
-    p: i64,
-    depth: u8,
-) -> (&'static str, Value, Value, Value) {
-    if let Some(assoc) = state.get_id("res.partner", p, "associate_member")
-        && assoc != p
-        && depth < 5
-    {
-        return partner_membership(state, lines_of_partner, assoc, depth + 1);
-    }
-    let today = today().to_string();
-    let lines = lines_of_partner.get(&p).cloned().unwrap_or_default();
-    let get = |l: i64, f: &str| state.get("membership.membership_line", l, f);
-    let live: Vec<i64> = lines.iter().copied().filter(|l| falsy(&get(*l, "date_cancel"))).collect();
-    let start = live.iter().filter_map(|l| get(*l, "date_from").as_str().map(str::to_string)).min();
-    let stop = live.iter().filter_map(|l| get(*l, "date_to").as_str().map(str::to_string)).max();
-    let cancel = lines.iter().filter_map(|l| get(*l, "date_cancel").as_str().map(str::to_string)).max();
-    let current = |l: &i64| {
-        let from = get(*l, "date_from").as_str().map(str::to_string).unwrap_or_default();
-        let to = get(*l, "date_to").as_str().map(str::to_string).unwrap_or_else(|| "9999-12-31".into());
-        from <= today && today <= to
-    };
-    let rank = |s: &str| match s {
-        "paid" => 0,
-        "invoiced" => 1,
-        "canceled" => 2,
-        "waiting" => 3,
-        _ => 4,
-    };
-    let best =
-        lines.iter().filter(|l| current(l)).map(|l| rank(get(*l, "state").as_str().unwrap_or(""))).min().unwrap_or(4);
-    let mut st = ["paid", "invoiced", "canceled", "waiting", "none"][best];
-    if st == "none"
-        && lines.iter().any(|l| {
-            get(*l, "date_to").as_str().is_some_and(|to| to < today.as_str()) && get(*l, "state") == json!("paid")
-        })
-    {
-        st = "old";
-    }
-    if st != "paid" && state.get("res.partner", p, "free_member") == json!(true) {
-        st = "free";
-    }
-    let opt = |v: Option<String>| v.map(Value::String).unwrap_or(json!(false));
-    (st, opt(start), opt(stop), opt(cancel))
 }
 
 /// `res.partner.create_membership_invoice(product, amount)`: one draft customer invoice per partner.
@@ -298,7 +205,7 @@ pub fn move_action(state: &mut State, moves: &[i64], action: &str) -> OResult<()
             other => return Err(OdooError::value(format!("unknown invoice action {other:?}"))),
         }
     }
-    recompute(state);
+    compute::recompute_touched(state, "account.move", moves);
     Ok(())
 }
 
@@ -317,7 +224,7 @@ pub fn register_payment(state: &mut State, mv: i64) -> OResult<()> {
         return Err(OdooError::user("You can only register payment for posted journal entries."));
     }
     state.set("account.move", mv, "payment_state", json!("paid"), &now_str());
-    recompute(state);
+    compute::recompute_touched(state, "account.move", &[mv]);
     Ok(())
 }
 

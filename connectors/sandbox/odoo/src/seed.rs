@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::fields::model_def;
 use crate::store::{State, now_str, today};
-use crate::{membership, write};
+use crate::{compute, membership, write};
 
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
@@ -136,7 +136,7 @@ pub fn demo(state: &mut State) {
         }
     }
     state.defer_recompute = false;
-    membership::recompute(state);
+    compute::recompute(state);
     spread_timestamps(state, year);
 }
 

@@ -16,7 +16,7 @@ use super::Db;
 use crate::error::OdooError;
 use crate::fields::{model_def, models};
 use crate::store::{API_KEY, DATABASE, LOGIN};
-use crate::{membership, write};
+use crate::{compute, membership, write};
 
 pub async fn state(AxState(db): AxState<Db>) -> Json<Value> {
     let s = db.lock();
@@ -105,6 +105,6 @@ pub async fn sell_membership(AxState(db): AxState<Db>, Json(body): Json<Value>) 
 
 pub async fn cron(AxState(db): AxState<Db>) -> Json<Value> {
     let mut s = db.lock();
-    membership::recompute(&mut s);
+    compute::recompute(&mut s);
     Json(json!({"ok": true}))
 }
