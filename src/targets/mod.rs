@@ -38,7 +38,7 @@
 mod push;
 mod run;
 
-pub use push::push_one;
+pub use push::{Prepared, end_of_write, prepare_push, push_one};
 pub use run::run;
 
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use hub_connector_sdk::{CanonicalChange, ChangeOp, ConnectorError, EntityKind};
+use hub_connector_sdk::{CanonicalChange, ChangeOp, ConnectorError, EntityKind, WriteOutcome};
 use serde_json::{Value, json};
 
 use crate::{
@@ -91,6 +91,12 @@ async fn add_conflicts(
     Ok(())
 }
 
+/// A claimed push made ready: it ends without a call, or this change is to be written.
+pub enum Prepared {
+    End(PushEnd),
+    Write { change: CanonicalChange, pushed_hash: String },
+}
+
 /// Runs one claimed push against `target` (never holds a transaction across the call).
 pub async fn push_one(
     store: &Store,
@@ -99,11 +105,27 @@ pub async fn push_one(
     push: &ClaimedPush,
     retry: &RetryPolicy,
 ) -> Result<PushEnd, StoreError> {
+    Ok(match prepare_push(store, target, places, push).await? {
+        Prepared::End(end) => end,
+        Prepared::Write { change, pushed_hash } => {
+            end_of_write(target, push, pushed_hash, target.connector.write(&change).await, retry)
+        }
+    })
+}
+
+/// Reads the entity as it is now and decides: skipped (unchanged, unknown resource), deferred
+/// (behind its member), or the change to write.
+pub async fn prepare_push(
+    store: &Store,
+    target: &Instance,
+    places: &BTreeMap<String, ResourceConfig>,
+    push: &ClaimedPush,
+) -> Result<Prepared, StoreError> {
     let Some(kind) = EntityKind::parse(&push.entity_kind) else {
-        return Ok(PushEnd::Skipped { reason: format!("unknown entity kind `{}`", push.entity_kind) });
+        return Ok(Prepared::End(PushEnd::Skipped { reason: format!("unknown entity kind `{}`", push.entity_kind) }));
     };
     let Some((mut fields, hash, deleted)) = store.entity_for_push(kind, push.entity_id).await? else {
-        return Ok(PushEnd::Skipped { reason: "the entity no longer exists".into() });
+        return Ok(Prepared::End(PushEnd::Skipped { reason: "the entity no longer exists".into() }));
     };
     let pushed_hash = if deleted { format!("deleted:{hash}") } else { hash };
     let link = store
@@ -113,7 +135,7 @@ pub async fn push_one(
         .filter(|l| l.system == target.kind && l.instance == target.name)
         .max_by_key(|l| l.updated_at);
     if link.as_ref().and_then(|l| l.last_pushed_hash.as_deref()) == Some(pushed_hash.as_str()) {
-        return Ok(PushEnd::Skipped { reason: "unchanged since the last push".into() });
+        return Ok(Prepared::End(PushEnd::Skipped { reason: "unchanged since the last push".into() }));
     }
     if matches!(kind, EntityKind::Membership | EntityKind::Payment)
         && let Some(email) = member_email(&fields).map(str::to_string)
@@ -125,10 +147,10 @@ pub async fn push_one(
                     && let Some(due) = store.pending_push_before(&target.name, "person", person_id, i64::MAX).await?
                 {
                     let at_ms = due.max(now_ms() + DEPENDENCY_WAIT.as_millis() as i64);
-                    return Ok(PushEnd::Deferred {
+                    return Ok(Prepared::End(PushEnd::Deferred {
                         at_ms,
                         reason: "waiting for the member's contact to be written".into(),
-                    });
+                    }));
                 }
                 add_person(&mut fields, &person);
             }
@@ -138,10 +160,10 @@ pub async fn push_one(
             None if kind == EntityKind::Membership
                 && now_ms() - push.created_at_ms < DEPENDENCY_PATIENCE.as_millis() as i64 =>
             {
-                return Ok(PushEnd::Deferred {
+                return Ok(Prepared::End(PushEnd::Deferred {
                     at_ms: now_ms() + DEPENDENCY_WAIT.as_millis() as i64 * 3,
                     reason: "waiting for the member (no canonical person with this e-mail yet)".into(),
-                });
+                }));
             }
             None => {}
         }
@@ -151,9 +173,9 @@ pub async fn push_one(
         if !places.contains_key(resource) {
             // A Cal.com event type no `[resources.SLUG]` lists (a meeting, a tool the place does
             // not announce): nothing to tell a resource's channel or calendar.
-            return Ok(PushEnd::Skipped {
+            return Ok(Prepared::End(PushEnd::Skipped {
                 reason: format!("booking of `{resource}`, which is not a configured resource ([resources.SLUG])"),
-            });
+            }));
         }
         add_resource(&mut fields, places);
         // Conflicts are told in announcements; calendars show the overlap themselves.
@@ -176,7 +198,18 @@ pub async fn push_one(
         external_id: link.map(|l| l.external_id),
         first_attempt: push.attempts == 0 && push.claims <= 1,
     };
-    Ok(match target.connector.write(&change).await {
+    Ok(Prepared::Write { change, pushed_hash })
+}
+
+/// How a push ends given the tool's answer to its change.
+pub fn end_of_write(
+    target: &Instance,
+    push: &ClaimedPush,
+    pushed_hash: String,
+    answer: Result<WriteOutcome, ConnectorError>,
+    retry: &RetryPolicy,
+) -> PushEnd {
+    match answer {
         Ok(out) => PushEnd::Done { system: target.kind.to_string(), external_id: out.external_id, pushed_hash },
         Err(ConnectorError::Unsupported(reason)) => PushEnd::Skipped { reason },
         Err(e) if e.is_retryable() => match retry.next_delay(push.attempts, e.retry_after()) {
@@ -184,7 +217,7 @@ pub async fn push_one(
             None => PushEnd::Failed { error: format!("gave up after {} attempts: {e}", push.attempts + 1) },
         },
         Err(e) => PushEnd::Failed { error: e.to_string() },
-    })
+    }
 }
 
 #[cfg(test)]

@@ -8,10 +8,16 @@ use tokio::{
     task::JoinSet,
 };
 
-use super::{TargetSettings, push_one};
+use std::collections::BTreeMap;
+
+use hub_connector_sdk::EntityKind;
+
+use super::{Prepared, TargetSettings, end_of_write, prepare_push, push_one};
 use crate::{
+    config::ResourceConfig,
     registry::{Instance, Registry},
-    store::{PushEnd, Store, StoreError},
+    store::{ClaimedPush, PushEnd, Store, StoreError},
+    webhooks::retry::RetryPolicy,
 };
 
 /// The longest an idle pusher sleeps between two claims when nothing wakes it.
@@ -89,6 +95,7 @@ async fn push_loop(
     let mut idle = settings.poll;
     let mut running = JoinSet::new();
     let refill = settings.concurrency.div_ceil(2);
+    let batching = target.writes.iter().any(|k| target.connector.write_batch_limit(*k) > 1);
     while !*shutdown.borrow() {
         while running.try_join_next().is_some() {}
         // Claim when half the slots are free (a claim per push would cost a round trip each); a
@@ -100,7 +107,12 @@ async fn push_loop(
             }
             continue;
         }
-        let free = slots.available_permits().min(settings.batch_size as usize).max(1) as i64;
+        // A target that writes in batches takes a whole batch per slot.
+        let free = if batching {
+            settings.batch_size
+        } else {
+            slots.available_permits().min(settings.batch_size as usize).max(1) as i64
+        };
         let claimed = match store.claim_pushes(&name, free, lease_ms).await {
             Ok(c) => c,
             Err(e) => {
@@ -117,13 +129,16 @@ async fn push_loop(
             continue;
         }
         idle = settings.poll;
-        for push in claimed {
+        for group in batches(target, claimed) {
             let permit = slots.clone().acquire_owned().await.expect("never closed");
             let (store, registry, name, retry) =
                 (store.clone(), registry.clone(), name.clone(), settings.retry.clone());
             running.spawn(async move {
                 let Some(target) = registry.get(&name) else { return };
-                push_and_record(&store, target, registry.resources(), &push, &retry).await;
+                match <[_; 1]>::try_from(group) {
+                    Ok([push]) => push_and_record(&store, target, registry.resources(), &push, &retry).await,
+                    Err(group) => push_batch_and_record(&store, target, registry.resources(), group, &retry).await,
+                }
                 drop(permit);
             });
         }
@@ -132,20 +147,82 @@ async fn push_loop(
     tracing::debug!(target_instance = %name, kind = target.kind, "target loop stopped");
 }
 
+/// The claimed pushes in the groups they are sent in: one per push, or batches of one entity
+/// kind up to the connector's `write_batch_limit` (in claim order).
+fn batches(target: &Instance, claimed: Vec<ClaimedPush>) -> Vec<Vec<ClaimedPush>> {
+    let mut out: Vec<Vec<ClaimedPush>> = Vec::new();
+    let mut open: HashMap<String, usize> = HashMap::new();
+    for push in claimed {
+        let limit = EntityKind::parse(&push.entity_kind).map_or(1, |k| target.connector.write_batch_limit(k));
+        match open.get(&push.entity_kind) {
+            Some(&i) if limit > 1 && out[i].len() < limit => out[i].push(push),
+            _ => {
+                if limit > 1 {
+                    open.insert(push.entity_kind.clone(), out.len());
+                }
+                out.push(vec![push]);
+            }
+        }
+    }
+    out
+}
+
+/// What a push ends with when the hub's own database failed while preparing it.
+fn database_failed(e: StoreError) -> PushEnd {
+    PushEnd::RetryAt {
+        at_ms: crate::store::now_ms() + 1000,
+        error: format!("the hub's database failed while preparing the push: {e}"),
+    }
+}
+
 async fn push_and_record(
     store: &Store,
     target: &Instance,
-    places: &std::collections::BTreeMap<String, crate::config::ResourceConfig>,
-    push: &crate::store::ClaimedPush,
-    retry: &crate::webhooks::retry::RetryPolicy,
+    places: &BTreeMap<String, ResourceConfig>,
+    push: &ClaimedPush,
+    retry: &RetryPolicy,
 ) {
-    let end = match push_one(store, target, places, push, retry).await {
-        Ok(end) => end,
-        Err(e) => PushEnd::RetryAt {
-            at_ms: crate::store::now_ms() + 1000,
-            error: format!("the hub's database failed while preparing the push: {e}"),
-        },
-    };
+    let end = push_one(store, target, places, push, retry).await.unwrap_or_else(database_failed);
+    record(store, target, push, end).await;
+}
+
+/// Prepares each push, sends what is to be written in one `write_batch`, and records every end.
+async fn push_batch_and_record(
+    store: &Store,
+    target: &Instance,
+    places: &BTreeMap<String, ResourceConfig>,
+    pushes: Vec<ClaimedPush>,
+    retry: &RetryPolicy,
+) {
+    let mut ends: Vec<Option<PushEnd>> = (0..pushes.len()).map(|_| None).collect();
+    let mut writes = Vec::new();
+    for (i, push) in pushes.iter().enumerate() {
+        match prepare_push(store, target, places, push).await {
+            Ok(Prepared::End(end)) => ends[i] = Some(end),
+            Ok(Prepared::Write { change, pushed_hash }) => writes.push((i, change, pushed_hash)),
+            Err(e) => ends[i] = Some(database_failed(e)),
+        }
+    }
+    if !writes.is_empty() {
+        let changes: Vec<_> = writes.iter().map(|(_, change, _)| change.clone()).collect();
+        let mut answers = target.connector.write_batch(&changes).await.into_iter();
+        for (i, _, pushed_hash) in writes {
+            let answer = answers.next().unwrap_or_else(|| {
+                Err(hub_connector_sdk::ConnectorError::Invalid(format!(
+                    "the {} connector answered fewer changes than it was sent",
+                    target.kind
+                )))
+            });
+            ends[i] = Some(end_of_write(target, &pushes[i], pushed_hash, answer, retry));
+        }
+    }
+    for (push, end) in pushes.iter().zip(ends) {
+        record(store, target, push, end.expect("every push has an end")).await;
+    }
+}
+
+/// Logs, counts and stores how a push ended.
+async fn record(store: &Store, target: &Instance, push: &ClaimedPush, end: PushEnd) {
     match &end {
         PushEnd::Done { external_id, .. } => {
             tracing::debug!(target_instance = %target.name, entity = %push.entity_id, kind = %push.entity_kind, external_id = %external_id, "pushed")

@@ -84,6 +84,8 @@
 //!
 //! Other entities are Unsupported. Odoo has no outgoing webhooks in its external API: no decoder.
 
+mod batch;
+mod lookups;
 mod read;
 mod rpc;
 mod write;
@@ -265,6 +267,7 @@ pub struct OdooConnector {
     settings: OdooSettings,
     rpc: Rpc,
     schema: tokio::sync::OnceCell<Schema>,
+    lookups: lookups::Lookups,
 }
 
 impl std::fmt::Debug for OdooConnector {
@@ -366,7 +369,7 @@ impl OdooConnector {
             settings.login.clone(),
             settings.api_key.clone(),
         );
-        Ok(OdooConnector { settings, rpc, schema: tokio::sync::OnceCell::new() })
+        Ok(OdooConnector { settings, rpc, schema: tokio::sync::OnceCell::new(), lookups: Default::default() })
     }
 
     async fn search_read(
@@ -506,6 +509,17 @@ impl Connector for OdooConnector {
             EntityKind::Membership => self.write_membership(change).await,
             other => Err(ConnectorError::Unsupported(format!("the odoo connector does not write {other} entities"))),
         }
+    }
+
+    fn write_batch_limit(&self, kind: EntityKind) -> usize {
+        match kind {
+            EntityKind::Person | EntityKind::Membership => batch::BATCH_LIMIT,
+            _ => 1,
+        }
+    }
+
+    async fn write_batch(&self, changes: &[CanonicalChange]) -> Vec<Result<WriteOutcome, ConnectorError>> {
+        self.write_many(changes).await
     }
 }
 

@@ -4,7 +4,7 @@ use super::*;
 
 impl OdooConnector {
     /// Partners whose email is `email`, case-insensitively and trimmed (oldest first).
-    async fn partners_by_email(&self, email: &str) -> Result<Vec<i64>, ConnectorError> {
+    pub(crate) async fn partners_by_email(&self, email: &str) -> Result<Vec<i64>, ConnectorError> {
         let wanted = email.trim().to_lowercase();
         let rows = self
             .search_read("res.partner", json!([["email", "=ilike", email.trim()]]), &["id", "email"], 20, "id asc")
@@ -29,28 +29,30 @@ impl OdooConnector {
     }
 
     async fn country_id(&self, code: &str) -> Result<i64, ConnectorError> {
+        let key = code.to_uppercase();
+        if let Some(id) = self.lookups.country(&key) {
+            return Ok(id);
+        }
         let rows = self.search_read("res.country", json!([["code", "=ilike", code]]), &["id"], 1, "id asc").await?;
-        rows.first()
+        let id = rows
+            .first()
             .and_then(|r| r.get("id"))
             .and_then(Value::as_i64)
-            .ok_or_else(|| ConnectorError::Invalid(format!("Odoo has no country with the ISO code {code:?}")))
+            .ok_or_else(|| ConnectorError::Invalid(format!("Odoo has no country with the ISO code {code:?}")))?;
+        self.lookups.remember_country(key, id);
+        Ok(id)
     }
 
-    pub(crate) async fn write_person(&self, change: &CanonicalChange) -> Result<WriteOutcome, ConnectorError> {
-        if change.op == ChangeOp::Deleted {
-            return Err(ConnectorError::Unsupported(
-                "deleting an Odoo contact from the hub is not supported (archive it in Odoo)".into(),
-            ));
-        }
-        let f = &change.fields;
+    /// The `res.partner` values a person change carries: `name` (given + family), `email`,
+    /// `phone`, `street`, `zip`, `city`, `country_id`.
+    pub(crate) async fn partner_vals(&self, f: &Value) -> Result<Map<String, Value>, ConnectorError> {
         let mut vals = Map::new();
         let name =
             [field(f, "given_name"), field(f, "family_name")].into_iter().flatten().collect::<Vec<_>>().join(" ");
         if !name.is_empty() {
             vals.insert("name".into(), json!(name));
         }
-        let email = field(f, "email");
-        if let Some(email) = email {
+        if let Some(email) = field(f, "email") {
             vals.insert("email".into(), json!(email));
         }
         for (canonical, odoo) in [("phone", "phone"), ("street", "street"), ("postal_code", "zip"), ("city", "city")] {
@@ -61,6 +63,33 @@ impl OdooConnector {
         if let Some(code) = field(f, "country") {
             vals.insert("country_id".into(), json!(self.country_id(code).await?));
         }
+        Ok(vals)
+    }
+
+    /// Completes the values of a partner to create: a name (the e-mail when the person has
+    /// none), `is_company = false`, `type = contact`.
+    pub(crate) fn new_partner_vals(mut vals: Map<String, Value>) -> Result<Value, ConnectorError> {
+        if !vals.contains_key("name") {
+            let fallback = vals.get("email").cloned().ok_or_else(|| {
+                ConnectorError::Invalid(
+                    "a new Odoo contact needs a name: the person has no given_name, family_name or email".into(),
+                )
+            })?;
+            vals.insert("name".into(), fallback);
+        }
+        vals.insert("is_company".into(), json!(false));
+        vals.insert("type".into(), json!("contact"));
+        Ok(Value::Object(vals))
+    }
+
+    pub(crate) async fn write_person(&self, change: &CanonicalChange) -> Result<WriteOutcome, ConnectorError> {
+        if change.op == ChangeOp::Deleted {
+            return Err(ConnectorError::Unsupported(
+                "deleting an Odoo contact from the hub is not supported (archive it in Odoo)".into(),
+            ));
+        }
+        let vals = self.partner_vals(&change.fields).await?;
+        let email = field(&change.fields, "email");
         let mut partner = None;
         if let Some(ext) = change.external_id.as_deref() {
             let id = parse_id(ext, "res.partner")?;
@@ -80,27 +109,23 @@ impl OdooConnector {
                 }
                 id
             }
-            None => {
-                if !vals.contains_key("name") {
-                    let fallback = email.map(str::to_string).ok_or_else(|| {
-                        ConnectorError::Invalid(
-                            "a new Odoo contact needs a name: the person has no given_name, family_name or email"
-                                .into(),
-                        )
-                    })?;
-                    vals.insert("name".into(), json!(fallback));
-                }
-                vals.insert("is_company".into(), json!(false));
-                vals.insert("type".into(), json!("contact"));
-                self.create("res.partner", Value::Object(vals)).await?
-            }
+            None => self.create("res.partner", Self::new_partner_vals(vals)?).await?,
         };
         Ok(WriteOutcome { external_id: id.to_string(), remote_updated_at: self.write_date("res.partner", id).await? })
     }
 
-    /// The `product.product` id of a canonical plan.
-    /// The `product.product` of a canonical plan: (id, name, list price).
-    async fn membership_product(&self, plan: &str) -> Result<(i64, String, f64), ConnectorError> {
+    /// The `product.product` of a canonical plan: (id, name, list price), remembered a few
+    /// minutes (see `Lookups`).
+    pub(crate) async fn membership_product(&self, plan: &str) -> Result<(i64, String, f64), ConnectorError> {
+        if let Some(product) = self.lookups.product(plan) {
+            return Ok(product);
+        }
+        let product = self.find_membership_product(plan).await?;
+        self.lookups.remember_product(plan, product.clone());
+        Ok(product)
+    }
+
+    async fn find_membership_product(&self, plan: &str) -> Result<(i64, String, f64), ConnectorError> {
         let configured = || self.settings.membership_products.keys().cloned().collect::<Vec<_>>().join(", ");
         let template = self.settings.membership_products.get(plan).ok_or_else(|| {
             ConnectorError::Invalid(format!(
@@ -199,9 +224,11 @@ impl OdooConnector {
         Ok(self.partners_by_email(email).await?.first().copied())
     }
 
-    /// Registers the full payment of a posted invoice through `account.payment.register`.
-    async fn register_payment(&self, invoice: i64) -> Result<(), ConnectorError> {
-        let ctx = json!({"active_model": "account.move", "active_ids": [invoice], "active_id": invoice});
+    /// Registers the full payment of posted invoices through one `account.payment.register`
+    /// wizard (Odoo makes a payment per invoice, grouped by partner).
+    pub(crate) async fn register_payments(&self, invoices: &[i64]) -> Result<(), ConnectorError> {
+        let Some(&first) = invoices.first() else { return Ok(()) };
+        let ctx = json!({"active_model": "account.move", "active_ids": invoices, "active_id": first});
         let created = self
             .rpc
             .execute("account.payment.register", "create", None, &[("vals_list", json!([{}]))], Some(ctx.clone()))
@@ -215,7 +242,7 @@ impl OdooConnector {
             {
                 tracing::warn!(
                     instance = %self.settings.instance,
-                    invoice,
+                    ?invoices,
                     "Odoo has no account.payment.register: the membership invoice is posted but not marked paid"
                 );
                 return Ok(());
@@ -293,7 +320,7 @@ impl OdooConnector {
                         self.call("account.move", "action_post", &[invoice]).await?;
                     }
                     if status == "active" && !matches!(payment.as_str(), "paid" | "in_payment") {
-                        self.register_payment(invoice).await?;
+                        self.register_payments(&[invoice]).await?;
                     }
                 }
                 Ok(WriteOutcome {
@@ -355,6 +382,6 @@ impl OdooConnector {
 /// The `invoice_origin` ("Source Document" on Odoo's invoice form) of the invoice a membership
 /// creates: the hub and the canonical membership's id, so a retry finds it and staff see where
 /// the invoice came from.
-fn invoice_origin(change: &CanonicalChange) -> String {
+pub(crate) fn invoice_origin(change: &CanonicalChange) -> String {
     format!("Hub {}", change.entity_id)
 }

@@ -103,6 +103,24 @@ pub trait Connector: Send + Sync {
     /// Applies one canonical change to the tool. Must be idempotent given `change.external_id`.
     async fn write(&self, change: &CanonicalChange) -> Result<WriteOutcome, ConnectorError>;
 
+    /// How many changes of `kind` one [`Connector::write_batch`] call takes; 1 (the default): the
+    /// connector writes one change per call.
+    fn write_batch_limit(&self, _kind: EntityKind) -> usize {
+        1
+    }
+
+    /// Applies several changes of one kind, answering each in the same order (a tool that creates
+    /// many records in one call, as Odoo's `create` with a list, saves a round trip per record).
+    /// Each change must be idempotent exactly as with `write`: a batch that failed halfway is
+    /// sent again. The default writes them one by one.
+    async fn write_batch(&self, changes: &[CanonicalChange]) -> Vec<Result<WriteOutcome, ConnectorError>> {
+        let mut out = Vec::with_capacity(changes.len());
+        for change in changes {
+            out.push(self.write(change).await);
+        }
+        out
+    }
+
     /// The webhook decoder, when the tool pushes events.
     fn webhook(&self) -> Option<&dyn WebhookDecoder> {
         None
