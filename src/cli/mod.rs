@@ -273,10 +273,25 @@ async fn sync_now(config: Config, instance: &str, stream: Option<String>, full: 
         None => inst.connector.streams().into_iter().map(|s| s.name).collect(),
     };
     for stream in streams {
+        // A spinner until the tool says how many pages the read holds, then a bar.
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_message(format!("{instance}/{stream}"));
+        let bar_style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} pages, ETA {eta}")
+            .expect("a valid template")
+            .progress_chars("=> ");
         let mut on_page = |r: &sync::SyncReport| {
-            bar.set_message(format!("{instance}/{stream}: {} records, {} pages", r.records, r.pages))
+            if let Some(total) = r.total_pages
+                && bar.length().is_none()
+            {
+                bar.set_style(bar_style.clone());
+                bar.set_length(total.max(1));
+            }
+            if let Some(total) = bar.length() {
+                // The last page (an empty one that ends the pass) may come after the count.
+                bar.set_length(total.max(r.pages as u64));
+            }
+            bar.set_position(r.pages as u64);
+            bar.set_message(format!("{instance}/{stream}: {} records", r.records));
         };
         let report = sync::sync_stream(&flows, instance, &stream, full, usize::MAX, &mut on_page)
             .await

@@ -22,6 +22,8 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// More pages remain (a follow-up job was enqueued, or the caller should go on).
     pub more: bool,
+    /// How many pages the read holds, as the tool said on its first page (not every tool says).
+    pub total_pages: Option<u64>,
 }
 
 /// Syncs `stream` of `instance`, at most `max_pages` pages; `on_page` gets the running record count.
@@ -62,6 +64,7 @@ pub async fn sync_stream(
         tx.commit().await?;
         report.pages += 1;
         report.records += page.records.len();
+        report.total_pages = report.total_pages.or(page.total_pages);
         metrics::counter!("hub_records_synced_total", "instance" => instance.to_string(), "outcome" => "read")
             .increment(page.records.len() as u64);
         on_page(&report);

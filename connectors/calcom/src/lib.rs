@@ -263,7 +263,7 @@ impl CalcomConnector {
         for record in &mut records {
             self.enrich(record).await?;
         }
-        Ok(Page { records, next_cursor: Some(next.to_cursor()), has_more: more })
+        Ok(Page { records, next_cursor: Some(next.to_cursor()), has_more: more, total_pages: None })
     }
 
     /// Adds `origin_uid` and `resource` (see [`origin`]); a booking moved away keeps its own uid

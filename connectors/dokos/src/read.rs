@@ -83,7 +83,7 @@ fn finish(stream: &str, rows: &[Doc], records: Vec<SourceRecord>, page_size: u32
     });
     let has_more = rows.len() >= page_size as usize;
     tracing::debug!(stream, records = records.len(), has_more, "dokos page read");
-    Page { records, next_cursor: next, has_more }
+    Page { records, next_cursor: next, has_more, total_pages: None }
 }
 
 /// Documents of `doctype` whose `name` is in `names`, by name.

@@ -170,7 +170,12 @@ impl GoogleCalendarConnector {
             state.page_token = None;
             (!order.is_empty()).then_some(0)
         }) else {
-            return Ok(Page { records: Vec::new(), next_cursor: Some(state.to_cursor()), has_more: false });
+            return Ok(Page {
+                records: Vec::new(),
+                next_cursor: Some(state.to_cursor()),
+                has_more: false,
+                total_pages: None,
+            });
         };
         let mut records = Vec::new();
         loop {
@@ -190,7 +195,7 @@ impl GoogleCalendarConnector {
                     )));
                 }
                 state.page_token = Some(next);
-                return Ok(Page { records, next_cursor: Some(state.to_cursor()), has_more: true });
+                return Ok(Page { records, next_cursor: Some(state.to_cursor()), has_more: true, total_pages: None });
             }
             state.page_token = None;
             self.memory.set(&calendar, page.next_sync.as_deref());
@@ -205,7 +210,7 @@ impl GoogleCalendarConnector {
             state.calendar = order.get(index).cloned();
             if index == order.len() || !records.is_empty() {
                 let has_more = index < order.len();
-                return Ok(Page { records, next_cursor: Some(state.to_cursor()), has_more });
+                return Ok(Page { records, next_cursor: Some(state.to_cursor()), has_more, total_pages: None });
             }
         }
     }

@@ -47,7 +47,10 @@
 //! (payment) date seen minus [`CURSOR_OVERLAP`]. The date is the durable part because HelloAsso
 //! documents `from` (inclusive) while its tokens are opaque and their lifetime unknown; the
 //! overlap re-reads the last minutes (records are idempotent) so orders that show up in the list a
-//! little after their date are not missed. `has_more` is true after every non-empty page.
+//! little after their date are not missed. `has_more` is true after every non-empty page. The
+//! first page of a pass asks `withCount=true` and reports `totalPages` as the page's
+//! `total_pages` (the progress bar of `hub sync --full`); later pages do not ask (a count costs
+//! HelloAsso a second query).
 //! A refund does not change an order's date: an old order refunded later comes through the Payment
 //! notification (read back by `records_for_event`) or a full re-read, not through the date cursor.
 //!
@@ -284,10 +287,13 @@ impl HelloAssoConnector {
         if let Some(from) = &state.from {
             query.push(("from", from.clone()));
         }
-        if let Some(token) = &state.continuation_token {
-            query.push(("continuationToken", token.clone()));
+        match &state.continuation_token {
+            Some(token) => query.push(("continuationToken", token.clone())),
+            // The first page of a pass asks for the count: `hub sync`'s progress bar.
+            None => query.push(("withCount", "true".into())),
         }
         let answer = self.get(path, &query).await?;
+        let total_pages = answer.pointer("/pagination/totalPages").and_then(Value::as_i64).filter(|p| *p >= 0);
         let data = answer
             .get("data")
             .and_then(Value::as_array)
@@ -324,7 +330,12 @@ impl HelloAssoConnector {
                 (ListCursor { from, continuation_token: None, seen_until: None }, false)
             }
         };
-        Ok(Page { records: out, next_cursor: Some(next.to_cursor()), has_more })
+        Ok(Page {
+            records: out,
+            next_cursor: Some(next.to_cursor()),
+            has_more,
+            total_pages: total_pages.map(|p| p as u64),
+        })
     }
 
     /// The records of order `order_id`, read from the API.

@@ -56,6 +56,11 @@ async fn streams_read_everything_then_only_what_is_new() {
     let state = sandbox.state().await;
     let (orders, payments) = (state["orders"].as_u64().unwrap() as usize, state["payments"].as_u64().unwrap() as usize);
     assert!(orders > 37, "the seed spans several pages");
+    // The first page of a pass says how many pages the pass holds (`hub sync`'s progress bar).
+    let first = connector.read("members", None).await.unwrap();
+    assert_eq!(first.total_pages, Some(orders.div_ceil(37) as u64));
+    let second = connector.read("members", first.next_cursor.as_ref()).await.unwrap();
+    assert_eq!(second.total_pages, None, "only the first page asks for the count");
 
     let (members, members_cursor) = read_all(&connector, "members", None).await;
     let (memberships, memberships_cursor) = read_all(&connector, "memberships", None).await;

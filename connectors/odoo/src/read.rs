@@ -104,7 +104,7 @@ impl OdooConnector {
                 })
             })
             .collect();
-        Ok(Page { records, next_cursor, has_more })
+        Ok(Page { records, next_cursor, has_more, total_pages: None })
     }
 
     pub(crate) async fn read_memberships(&self, cursor: Option<&Cursor>) -> Result<Page, ConnectorError> {
@@ -164,6 +164,6 @@ impl OdooConnector {
                 })
             })
             .collect();
-        Ok(Page { records, next_cursor, has_more })
+        Ok(Page { records, next_cursor, has_more, total_pages: None })
     }
 }

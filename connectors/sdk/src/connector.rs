@@ -40,6 +40,10 @@ pub struct Page {
     pub next_cursor: Option<Cursor>,
     /// More pages are ready right now.
     pub has_more: bool,
+    /// How many pages the whole read holds, when the tool says so (HelloAsso's `totalPages`):
+    /// the end of `hub sync`'s progress bar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_pages: Option<u64>,
 }
 
 /// The answer to `check`: reachable and credentials accepted, with a human line.

@@ -43,7 +43,7 @@ impl Connector for ItemsApi {
             })
             .collect();
         let next = body["next"].as_u64();
-        Ok(Page { records, next_cursor: next.map(|n| Cursor(json!(n))), has_more: next.is_some() })
+        Ok(Page { records, next_cursor: next.map(|n| Cursor(json!(n))), has_more: next.is_some(), total_pages: None })
     }
     async fn write(&self, _: &CanonicalChange) -> Result<WriteOutcome, ConnectorError> {
         Err(ConnectorError::Unsupported("read only".into()))

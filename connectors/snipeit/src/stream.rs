@@ -98,7 +98,14 @@ pub(crate) async fn read_assets(api: &Api, cursor: Option<&Cursor>, page_size: u
     let next = match next_offset(asked, page_size, rows.len(), total).filter(|o| *o > state.offset) {
         Some(offset) => AssetsCursor { offset, last_id, ..state },
         None if state.pass + 1 < PASSES.len() => AssetsCursor { pass: state.pass + 1, offset: 0, last_id: 0 },
-        None => return Ok(Page { records, next_cursor: Some(AssetsCursor::default().to_cursor()), has_more: false }),
+        None => {
+            return Ok(Page {
+                records,
+                next_cursor: Some(AssetsCursor::default().to_cursor()),
+                has_more: false,
+                total_pages: None,
+            });
+        }
     };
-    Ok(Page { records, next_cursor: Some(next.to_cursor()), has_more: true })
+    Ok(Page { records, next_cursor: Some(next.to_cursor()), has_more: true, total_pages: None })
 }

@@ -112,7 +112,7 @@ pub fn plan_page(
         deleted: assignment.deleted.len(),
         skipped: parsed.skipped.len(),
     };
-    Ok((Page { records, next_cursor: Some(Cursor(next)), has_more: false }, tally))
+    Ok((Page { records, next_cursor: Some(Cursor(next)), has_more: false, total_pages: None }, tally))
 }
 
 /// A row's record data (see the crate doc for the shape).
