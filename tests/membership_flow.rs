@@ -55,3 +55,52 @@ async fn a_helloasso_membership_lands_in_odoo_dokos_and_mattermost() {
     }
     f.hub.shutdown().await;
 }
+
+/// A parent pays one order for two children: each child is their own member (HelloAsso gives
+/// them names, no e-mail), with their own Odoo contact and paid line, and their own post; the
+/// parent, who pays but is not a member, gets no membership.
+#[tokio::test]
+async fn a_family_membership_makes_each_child_a_member() {
+    let f = Flow::start(json!({})).await;
+    let t = &f.tools;
+    let payer = json!({"email": "parent.famille@exemple.fr", "firstName": "Claire", "lastName": "Garnier"});
+    let children =
+        json!([{"firstName": "Inès", "lastName": "Garnier-Roux"}, {"firstName": "Malo", "lastName": "Garnier-Roux"}]);
+    t.pay(json!({"formType": "Membership", "tierLabel": "Famille", "payer": payer, "beneficiaries": children})).await;
+
+    let child_partner = |partners: &[Value], first: &str| {
+        partners.iter().find(|p| p["name"] == format!("{first} Garnier-Roux").as_str()).cloned()
+    };
+    eventually("each child is an Odoo contact with a paid line", || async {
+        let partners = t.odoo_records("res.partner").await;
+        let lines = t.odoo_records("membership.membership_line").await;
+        ["Inès", "Malo"].iter().all(|first| {
+            child_partner(&partners, first)
+                .is_some_and(|p| lines.iter().any(|l| l["partner"][0] == p["id"] && l["state"] == "paid"))
+        })
+    })
+    .await;
+    let partners = t.odoo_records("res.partner").await;
+    let lines = t.odoo_records("membership.membership_line").await;
+    for first in ["Inès", "Malo"] {
+        let p = child_partner(&partners, first).unwrap();
+        assert_eq!(p["name"], json!(format!("{first} Garnier-Roux")));
+        let theirs: Vec<&Value> = lines.iter().filter(|l| l["partner"][0] == p["id"]).collect();
+        assert_eq!(theirs.len(), 1, "{first}: one line: {theirs:?}");
+        assert_eq!(partners.iter().filter(|q| q["name"] == p["name"]).count(), 1, "{first}: one contact");
+    }
+    let parent: Vec<&Value> = partners.iter().filter(|p| p["email"] == "parent.famille@exemple.fr").collect();
+    assert_eq!(parent.len(), 1, "the payer is a contact: {parent:?}");
+    assert!(
+        lines.iter().all(|l| l["partner"][0] != parent[0]["id"]),
+        "the payer is not a member: the children's lines are not theirs"
+    );
+
+    eventually("one post per child", || async { t.roots_in("adhesions").await.len() >= 2 }).await;
+    let roots = t.roots_in("adhesions").await;
+    assert_eq!(roots.len(), 2, "{roots:?}");
+    for first in ["Inès", "Malo"] {
+        assert!(roots.iter().any(|r| r["message"].as_str().is_some_and(|m| m.contains(first))), "{first}: {roots:?}");
+    }
+    f.hub.shutdown().await;
+}

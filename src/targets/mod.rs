@@ -13,12 +13,14 @@
 //!   external link `(kind, instance, external id)` with `last_pushed_hash` = the entity's content
 //!   hash in the same transaction, so a later push of an unchanged entity is skipped without a
 //!   call (a replayed or duplicated change costs nothing).
-//! * **Dependencies**: a membership waits (deferred, not an attempt) while its person (found by
-//!   `person_email`) has a pending push to the same target, or while no canonical person has that
-//!   e-mail yet (streams are read one by one: a membership can arrive before its member; after an
-//!   hour it goes anyway and the tool's refusal says why) — Odoo and Dokos find the member by
-//!   e-mail, so the contact must exist first. A membership or payment is sent with the person's
-//!   names added when it lacks them (Mattermost templates show who).
+//! * **Dependencies**: a membership waits (deferred, not an attempt) while its member has a
+//!   pending push to the same target, or while the member is not in the canonical store yet
+//!   (streams are read one by one: a membership can arrive before its member; after an hour it
+//!   goes anyway and the tool's refusal says why). The member is the person the source named
+//!   (`member_external_id`, through the source's own link: each beneficiary of a family
+//!   membership), else the person with its e-mail (see `member`). A membership or payment is sent
+//!   with `person_id`, the member's names and e-mail when it lacks them, and the member's id in
+//!   the target (`person_external_id`), which Odoo takes before any e-mail.
 //! * **Bookings** get what the configuration says of their resource (`resource_name`,
 //!   `resource_channel`, `resource_public`, `asset_tags`) and, for Mattermost, the live bookings they
 //!   overlap (`conflicts`); a booking of no configured resource is skipped by every target.
@@ -35,6 +37,7 @@
 //! update behind its create, nor a membership behind its person, and planning must happen in the
 //! transaction that marks the outbox row (the same reason as outbound webhooks' fan-out).
 
+mod member;
 mod push;
 mod run;
 

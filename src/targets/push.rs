@@ -6,6 +6,7 @@ use std::{collections::BTreeMap, time::Duration};
 use hub_connector_sdk::{CanonicalChange, ChangeOp, ConnectorError, EntityKind, WriteOutcome};
 use serde_json::{Value, json};
 
+use super::member::{MemberLookup, add_member, member_of};
 use crate::{
     config::ResourceConfig,
     registry::Instance,
@@ -17,27 +18,6 @@ use crate::{
 const DEPENDENCY_WAIT: Duration = Duration::from_millis(300);
 /// How long a membership waits for a member who is not in the canonical store yet.
 const DEPENDENCY_PATIENCE: Duration = Duration::from_secs(3600);
-
-/// The e-mail naming the member of a membership (or the payer of a payment).
-fn member_email(fields: &Value) -> Option<&str> {
-    ["person_email", "payer_email", "email"]
-        .iter()
-        .find_map(|k| fields.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-}
-
-/// Adds the person's names (and e-mail as `person_email`) to a membership or payment that lacks them.
-fn add_person(fields: &mut Value, person: &Value) {
-    let Some(obj) = fields.as_object_mut() else { return };
-    for key in ["given_name", "family_name"] {
-        if !obj.contains_key(key)
-            && let Some(v) = person.get(key)
-        {
-            obj.insert(key.into(), v.clone());
-        }
-    }
-}
 
 /// Adds what the configuration says of a booking's resource: `resource_name`, `resource_channel`
 /// (Mattermost's booking route posts there), `resource_public`, `asset_tags`. A booking of a
@@ -128,23 +108,21 @@ pub async fn prepare_push(
         return Ok(Prepared::End(PushEnd::Skipped { reason: "the entity no longer exists".into() }));
     };
     let pushed_hash = if deleted { format!("deleted:{hash}") } else { hash };
-    let link = store
-        .links_of(kind.as_str(), push.entity_id)
-        .await?
-        .into_iter()
+    let links = store.links_of(kind.as_str(), push.entity_id).await?;
+    let link = links
+        .iter()
         .filter(|l| l.system == target.kind && l.instance == target.name)
-        .max_by_key(|l| l.updated_at);
+        .max_by_key(|l| l.updated_at)
+        .cloned();
     if link.as_ref().and_then(|l| l.last_pushed_hash.as_deref()) == Some(pushed_hash.as_str()) {
         return Ok(Prepared::End(PushEnd::Skipped { reason: "unchanged since the last push".into() }));
     }
-    if matches!(kind, EntityKind::Membership | EntityKind::Payment)
-        && let Some(email) = member_email(&fields).map(str::to_string)
-    {
+    if matches!(kind, EntityKind::Membership | EntityKind::Payment) {
         let waits_for_person = kind == EntityKind::Membership && target.writes.contains(&EntityKind::Person);
-        match store.person_by_email(&email).await? {
-            Some((person_id, person)) => {
+        match member_of(store, &fields, &links).await? {
+            MemberLookup::Found { id, fields: person } => {
                 if waits_for_person
-                    && let Some(due) = store.pending_push_before(&target.name, "person", person_id, i64::MAX).await?
+                    && let Some(due) = store.pending_push_before(&target.name, "person", id, i64::MAX).await?
                 {
                     let at_ms = due.max(now_ms() + DEPENDENCY_WAIT.as_millis() as i64);
                     return Ok(Prepared::End(PushEnd::Deferred {
@@ -152,20 +130,21 @@ pub async fn prepare_push(
                         reason: "waiting for the member's contact to be written".into(),
                     }));
                 }
-                add_person(&mut fields, &person);
+                add_member(store, target, &mut fields, id, &person).await?;
             }
             // Streams are read one by one: a membership may arrive before its member. Wait for
             // the person (within reason): the tool would be asked for a contact it lacks, and
             // an announcement would lack the member's name.
-            None if kind == EntityKind::Membership
-                && now_ms() - push.created_at_ms < DEPENDENCY_PATIENCE.as_millis() as i64 =>
+            MemberLookup::NotYet
+                if kind == EntityKind::Membership
+                    && now_ms() - push.created_at_ms < DEPENDENCY_PATIENCE.as_millis() as i64 =>
             {
                 return Ok(Prepared::End(PushEnd::Deferred {
                     at_ms: now_ms() + DEPENDENCY_WAIT.as_millis() as i64 * 3,
-                    reason: "waiting for the member (no canonical person with this e-mail yet)".into(),
+                    reason: "waiting for the member (not in the canonical store yet)".into(),
                 }));
             }
-            None => {}
+            MemberLookup::NotYet | MemberLookup::Unnamed => {}
         }
     }
     if kind == EntityKind::Booking {
@@ -217,26 +196,5 @@ pub fn end_of_write(
             None => PushEnd::Failed { error: format!("gave up after {} attempts: {e}", push.attempts + 1) },
         },
         Err(e) => PushEnd::Failed { error: e.to_string() },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn the_member_is_named_by_person_email_first() {
-        assert_eq!(member_email(&json!({"payer_email": "p@x.fr", "person_email": " m@x.fr "})), Some("m@x.fr"));
-        assert_eq!(member_email(&json!({"payer_email": "p@x.fr"})), Some("p@x.fr"));
-        assert_eq!(member_email(&json!({"person_email": ""})), None);
-    }
-
-    #[test]
-    fn names_are_added_only_when_missing() {
-        let mut f = json!({"plan": "Solo", "given_name": "Zoé"});
-        add_person(&mut f, &json!({"given_name": "Zoe", "family_name": "Martin"}));
-        assert_eq!(f, json!({"plan": "Solo", "given_name": "Zoé", "family_name": "Martin"}));
     }
 }

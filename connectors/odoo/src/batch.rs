@@ -6,8 +6,8 @@
 //!   with the list of new partners, a `write` per existing partner (their values differ), one read
 //!   of the `write_date`s. Two people of one batch with the same e-mail are one partner: the first
 //!   creates it, the others update it, as they would one after the other.
-//! * **Memberships** `active` or `pending` not linked yet (what HelloAsso brings): one search of
-//!   the members by e-mail, one search of the invoices an earlier attempt made (by
+//! * **Memberships** `active` or `pending` not linked yet (what HelloAsso brings): one read of
+//!   the members' partners the hub linked (`person_external_id`), one search of the others by e-mail, one search of the invoices an earlier attempt made (by
 //!   `invoice_origin`; skipped when every change is a first attempt), one `create` of the missing
 //!   invoices, two reads to find their membership lines, `button_draft` of cancelled ones and one
 //!   `action_post`, one payment wizard over every unpaid active one, one read of the lines'
@@ -20,7 +20,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::write::invoice_origin;
+use super::write::{invoice_origin, no_partner};
 use super::*;
 
 /// How many changes one batch takes.
@@ -39,11 +39,6 @@ fn normal(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// The e-mail naming a membership's member.
-fn member_email(fields: &Value) -> Option<&str> {
-    field(fields, "person_email").or_else(|| field(fields, "payer_email"))
-}
-
 /// Whether a membership change is one the batch makes (active or pending, not linked yet).
 fn new_membership(change: &CanonicalChange) -> bool {
     change.op != ChangeOp::Deleted
@@ -57,6 +52,15 @@ struct Sale {
     product: (i64, String, f64),
     partner: i64,
     invoice: Option<(i64, String, String)>,
+}
+
+/// A membership whose invoice and line are known: the invoice's `state` and `payment_state`.
+struct Invoiced {
+    i: usize,
+    line: i64,
+    invoice: i64,
+    state: String,
+    payment: String,
 }
 
 impl OdooConnector {
@@ -262,6 +266,20 @@ impl OdooConnector {
         emails.sort();
         emails.dedup();
         let by_email = self.partners_of_emails(&emails).await?;
+        // The members' partners the hub linked, still there.
+        let linked: Vec<i64> = idx
+            .iter()
+            .filter_map(|&i| field(&changes[i].fields, "person_external_id"))
+            .filter_map(|e| parse_id(e, "res.partner").ok())
+            .collect();
+        let live: HashSet<i64> = if linked.is_empty() {
+            HashSet::new()
+        } else {
+            let rows = self
+                .search_read("res.partner", json!([["id", "in", linked]]), &["id"], linked.len() as u32, "id asc")
+                .await?;
+            rows.iter().filter_map(|r| r.get("id").and_then(Value::as_i64)).collect()
+        };
         let mut sales: Vec<Sale> = Vec::new();
         for &i in idx {
             let f = &changes[i].fields;
@@ -278,11 +296,12 @@ impl OdooConnector {
                 }
                 Err(e) => return Err(e),
             };
-            let Some(&partner) = member_email(f).and_then(|e| by_email.get(&normal(e))) else {
-                answers[i] = Some(Err(ConnectorError::Invalid(format!(
-                    "no Odoo contact with the email {:?}: write the person first",
-                    member_email(f).unwrap_or("(none)")
-                ))));
+            let own = field(f, "person_external_id").and_then(|e| parse_id(e, "res.partner").ok());
+            let partner = own
+                .filter(|id| live.contains(id))
+                .or_else(|| member_email(f).and_then(|e| by_email.get(&normal(e))).copied());
+            let Some(partner) = partner else {
+                answers[i] = Some(Err(no_partner(f)));
                 continue;
             };
             sales.push(Sale { i, product, partner, invoice: None });
@@ -367,11 +386,11 @@ impl OdooConnector {
                 line_of.entry(*mv).or_insert(id);
             }
         }
-        let mut done: Vec<(usize, i64, i64, String, String)> = Vec::new();
+        let mut done: Vec<Invoiced> = Vec::new();
         for sale in sales {
             let (invoice, state, payment) = sale.invoice.expect("every sale has its invoice by now");
             match line_of.get(&invoice) {
-                Some(&line) => done.push((sale.i, line, invoice, state, payment)),
+                Some(&line) => done.push(Invoiced { i: sale.i, line, invoice, state, payment }),
                 None => {
                     answers[sale.i] = Some(Err(ConnectorError::Invalid(format!(
                         "the invoice {invoice} has no membership line (is the product a membership product?)"
@@ -379,27 +398,27 @@ impl OdooConnector {
                 }
             }
         }
-        let pick = |wanted: &dyn Fn(&(usize, i64, i64, String, String)) -> bool| -> Vec<i64> {
-            done.iter().filter(|d| wanted(d)).map(|d| d.2).collect()
+        let pick = |wanted: &dyn Fn(&Invoiced) -> bool| -> Vec<i64> {
+            done.iter().filter(|d| wanted(d)).map(|d| d.invoice).collect()
         };
-        let cancelled = pick(&|d| d.3 == "cancel");
+        let cancelled = pick(&|d| d.state == "cancel");
         if !cancelled.is_empty() {
             self.call("account.move", "button_draft", &cancelled).await?;
         }
-        let to_post = pick(&|d| d.3 == "draft" || d.3 == "cancel");
+        let to_post = pick(&|d| d.state == "draft" || d.state == "cancel");
         if !to_post.is_empty() {
             self.call("account.move", "action_post", &to_post).await?;
         }
         let to_pay = pick(&|d| {
-            field(&changes[d.0].fields, "status").unwrap_or("active") == "active"
-                && !matches!(d.4.as_str(), "paid" | "in_payment")
+            field(&changes[d.i].fields, "status").unwrap_or("active") == "active"
+                && !matches!(d.payment.as_str(), "paid" | "in_payment")
         });
         self.register_payments(&to_pay).await?;
-        let lines: Vec<i64> = done.iter().map(|d| d.1).collect();
+        let lines: Vec<i64> = done.iter().map(|d| d.line).collect();
         let dates = self.write_dates("membership.membership_line", &lines).await?;
-        for (i, line, ..) in done {
-            answers[i] =
-                Some(Ok(WriteOutcome { external_id: line.to_string(), remote_updated_at: dates.get(&line).copied() }));
+        for d in done {
+            let remote_updated_at = dates.get(&d.line).copied();
+            answers[d.i] = Some(Ok(WriteOutcome { external_id: d.line.to_string(), remote_updated_at }));
         }
         Ok(())
     }

@@ -60,8 +60,9 @@
 //!   `email`, `phone`, `street`, `zip`, `city` and `country_id` (looked up by ISO code) are written
 //!   when the change carries them. A deletion is refused (Unsupported): contacts are not deleted
 //!   from the hub.
-//! * membership, status `active` or `pending`: the partner by `person_email` (else
-//!   `payer_email`), the product from `membership_products[plan]`, then Odoo's own way of selling a
+//! * membership, status `active` or `pending`: the member's partner, by `person_external_id`
+//!   (the hub's link to the member here) while it exists, else by `person_email` (else
+//!   `payer_email` when the change names no member: a beneficiary is not their payer), the product from `membership_products[plan]`, then Odoo's own way of selling a
 //!   membership: a draft customer invoice (`account.move` `out_invoice` with one line of the
 //!   membership product at `amount`/100 euros, or the product's list price) whose membership
 //!   product line makes Odoo create the membership line — what the add-on's
@@ -337,6 +338,13 @@ fn parse_odoo_datetime(v: Option<&Value>) -> Option<DateTime<Utc>> {
 /// A non-empty trimmed string field of the canonical change.
 fn field<'a>(fields: &'a Value, name: &str) -> Option<&'a str> {
     fields.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The e-mail naming a membership's member: `person_email`; `payer_email` only when the change
+/// names no member (`person_id`: a beneficiary without e-mail is not their payer).
+fn member_email(fields: &Value) -> Option<&str> {
+    field(fields, "person_email")
+        .or_else(|| if field(fields, "person_id").is_none() { field(fields, "payer_email") } else { None })
 }
 
 fn ids_of(v: &Value) -> Vec<i64> {

@@ -217,10 +217,15 @@ impl OdooConnector {
         Ok(rows.first().and_then(|r| r.get("id")).and_then(Value::as_i64))
     }
 
+    /// The member's partner: the hub's own link to them here (`person_external_id`) while that
+    /// partner exists, else found by [`member_email`].
     async fn membership_partner(&self, fields: &Value) -> Result<Option<i64>, ConnectorError> {
-        let Some(email) = field(fields, "person_email").or_else(|| field(fields, "payer_email")) else {
-            return Ok(None);
-        };
+        if let Some(id) = field(fields, "person_external_id").and_then(|e| parse_id(e, "res.partner").ok())
+            && self.exists("res.partner", id).await?
+        {
+            return Ok(Some(id));
+        }
+        let Some(email) = member_email(fields) else { return Ok(None) };
         Ok(self.partners_by_email(email).await?.first().copied())
     }
 
@@ -262,12 +267,7 @@ impl OdooConnector {
                     ConnectorError::Invalid("the membership has no plan to pick an Odoo product".into())
                 })?;
                 let (product, product_name, list_price) = self.membership_product(plan).await?;
-                let partner = self.membership_partner(f).await?.ok_or_else(|| {
-                    ConnectorError::Invalid(format!(
-                        "no Odoo contact with the email {:?}: write the person first",
-                        field(f, "person_email").or_else(|| field(f, "payer_email")).unwrap_or("(none)")
-                    ))
-                })?;
+                let partner = self.membership_partner(f).await?.ok_or_else(|| no_partner(f))?;
                 let (line, invoice) = match self.find_line(change, None, None).await? {
                     Some(line) => {
                         let invoice = self.line(line).await?.and_then(|l| l.1);
@@ -376,6 +376,17 @@ impl OdooConnector {
                 "unknown membership status {other:?} (expected pending, active, expired, cancelled or refunded)"
             ))),
         }
+    }
+}
+
+/// Why a membership has no partner to invoice.
+pub(crate) fn no_partner(fields: &Value) -> ConnectorError {
+    match member_email(fields) {
+        Some(email) => ConnectorError::Invalid(format!("no Odoo contact with the email {email:?}: write the person first")),
+        None => ConnectorError::Invalid(
+            "the member has no Odoo contact yet (no person_external_id) and no e-mail to find one: write the person first"
+                .into(),
+        ),
     }
 }
 

@@ -18,6 +18,17 @@ pub struct Purchase {
     /// PaymentState of the payment: Authorized, Refused, WaitingBankValidation…
     pub payment_state: String,
     pub at: DateTime<Utc>,
+    /// The people the order is for, one item each (a family membership: a parent pays for
+    /// two children); empty: one item for the payer.
+    pub beneficiaries: Vec<Beneficiary>,
+}
+
+/// Someone an item is for: names (HelloAsso asks no e-mail of them) and their answers.
+#[derive(Debug, Clone, Default)]
+pub struct Beneficiary {
+    pub first_name: String,
+    pub last_name: String,
+    pub answers: Vec<(String, String)>,
 }
 
 /// Creates the order and its payment; returns (order id, payment id), or why it cannot.
@@ -34,19 +45,27 @@ pub fn purchase(store: &mut Store, p: Purchase) -> Result<(i64, i64), String> {
         (0, None) => "Free",
         _ => "Fixed",
     };
-    let answers_def: Vec<(i64, String, String, String)> = tier
-        .custom_fields
-        .iter()
-        .filter_map(|c| {
-            p.answers
-                .iter()
-                .find(|(k, _)| k == &c.label)
-                .map(|(_, v)| (c.id, c.label.clone(), c.field_type.clone(), v.clone()))
-        })
-        .collect();
+    let answers_of = |given: &[(String, String)]| -> Vec<Answer> {
+        tier.custom_fields
+            .iter()
+            .filter_map(|c| {
+                given.iter().find(|(k, _)| k == &c.label).map(|(_, v)| Answer {
+                    id: c.id,
+                    name: c.label.clone(),
+                    field_type: c.field_type.clone(),
+                    answer: v.clone(),
+                })
+            })
+            .collect()
+    };
+    let people: Vec<(String, String, Vec<Answer>)> = if p.beneficiaries.is_empty() {
+        vec![(p.payer.first_name.clone(), p.payer.last_name.clone(), answers_of(&p.answers))]
+    } else {
+        p.beneficiaries.iter().map(|b| (b.first_name.clone(), b.last_name.clone(), answers_of(&b.answers))).collect()
+    };
     let (tier_id, tier_label, tier_type, tier_description) =
         (tier.id, tier.label.clone(), tier.tier_type.clone(), tier.description.clone());
-    let (order_id, item_id, payment_id) = (store.id(), store.id(), store.id());
+    let order_id = store.id();
     let authorized = matches!(p.payment_state.as_str(), "Authorized" | "Registered");
     let item_state = match p.payment_state.as_str() {
         "Authorized" | "Registered" => "Processed",
@@ -55,23 +74,25 @@ pub fn purchase(store: &mut Store, p: Purchase) -> Result<(i64, i64), String> {
         _ => "Waiting",
     };
     let created = p.at - chrono::Duration::seconds(30);
-    let item = Item {
-        id: item_id,
-        tier_id: Some(tier_id),
-        name: tier_label,
-        tier_type,
-        tier_description,
-        price_category: price_category.into(),
-        amount,
-        initial_amount: amount,
-        state: item_state.into(),
-        user_first_name: p.payer.first_name.clone(),
-        user_last_name: p.payer.last_name.clone(),
-        custom_fields: answers_def
-            .into_iter()
-            .map(|(id, name, field_type, answer)| Answer { id, name, field_type, answer })
-            .collect(),
-    };
+    let mut items = Vec::new();
+    for (first_name, last_name, custom_fields) in people {
+        items.push(Item {
+            id: store.id(),
+            tier_id: Some(tier_id),
+            name: tier_label.clone(),
+            tier_type: tier_type.clone(),
+            tier_description: tier_description.clone(),
+            price_category: price_category.into(),
+            amount,
+            initial_amount: amount,
+            state: item_state.into(),
+            user_first_name: first_name,
+            user_last_name: last_name,
+            custom_fields,
+        });
+    }
+    let payment_id = store.id();
+    let amount = amount * items.len() as i64;
     let old = (Utc::now() - p.at).num_days() > 7;
     let payment = Payment {
         id: payment_id,
@@ -98,7 +119,7 @@ pub fn purchase(store: &mut Store, p: Purchase) -> Result<(i64, i64), String> {
         form_slug,
         date: p.at,
         payer: p.payer,
-        items: vec![item],
+        items,
         payment_ids: vec![payment_id],
         checkout_intent_id: None,
         created,

@@ -158,8 +158,10 @@ async fn pay_checkout(State(app): State<App>, Path(id): Path<i64>, body: Bytes) 
 
 /// Someone pays on a form: `{"formType"?, "formSlug"?, "tierId"? | "tierLabel"?, "person"? (seed
 /// index) | "payer"? {email, firstName, lastName, …}, "amount"? (cents), "customFields"? {label:
-/// answer}, "state"? (PaymentState, default Authorized)}`. Creates the order and payment, sends the
-/// Payment and Order notifications, answers `{"order": …, "payment": …}`.
+/// answer}, "state"? (PaymentState, default Authorized), "beneficiaries"? [{firstName, lastName,
+/// customFields?}] (one item each, at the tier's amount: a family membership; without it one item
+/// for the payer)}`. Creates the order and payment, sends the Payment and Order notifications,
+/// answers `{"order": …, "payment": …}`.
 async fn pay(State(app): State<App>, body: Bytes) -> Response {
     let v = match body_json(&body) {
         Ok(v) => v,
@@ -208,6 +210,13 @@ async fn pay(State(app): State<App>, body: Bytes) -> Response {
         answers,
         payment_state: s("state").unwrap_or_else(|| "Authorized".into()),
         at: Utc::now(),
+        beneficiaries: v
+            .get("beneficiaries")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(beneficiary)
+            .collect(),
     };
     match purchase(&mut store, purchase_) {
         Ok((order_id, payment_id)) => {
@@ -220,6 +229,19 @@ async fn pay(State(app): State<App>, body: Bytes) -> Response {
         }
         Err(e) => fail(StatusCode::BAD_REQUEST, &e),
     }
+}
+
+/// `{"firstName", "lastName", "customFields"?: {label: answer}}` of `/_sandbox/payments`.
+fn beneficiary(v: &Value) -> crate::ops::Beneficiary {
+    let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let answers = v
+        .get("customFields")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(label, a)| (label.clone(), a.as_str().map(str::to_string).unwrap_or_else(|| a.to_string())))
+        .collect();
+    crate::ops::Beneficiary { first_name: s("firstName"), last_name: s("lastName"), answers }
 }
 
 /// A payment is refunded from the back office: `{"paymentId", "amount"? (0: all), "cancelOrder"?}`;

@@ -175,6 +175,7 @@ pub fn orders(store: &mut Store) {
                 answers: answers_of(&p),
                 payment_state: if refused { "Refused" } else { "Authorized" }.into(),
                 at: when,
+                beneficiaries: Vec::new(),
             };
             let (_, payment_id) = purchase(store, purchase_).expect("seed purchase");
             if !refused && rng.u8(0..20) == 0 {
