@@ -94,6 +94,29 @@ fn the_repository_mappings_load() {
 }
 
 #[test]
+fn an_odoo_read_cannot_set_a_helloasso_membership_back_to_pending() {
+    use crate::reconcile::{Existing, merge};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
+    let set = MappingSet::load_dir(&dir).unwrap();
+    let odoo = set.get("odoo/memberships").unwrap();
+    let paid: MappedFields = [("status".to_string(), json!("active"))].into_iter().collect();
+    let sources = [("status".to_string(), "helloasso".to_string())].into_iter().collect();
+    let existing = Existing { id: uuid::Uuid::nil(), fields: paid, sources };
+    let stale: MappedFields = [("status".to_string(), json!("pending"))].into_iter().collect();
+    let (fields, _, changes) = merge(&existing, &stale, "odoo", &|f| odoo.authority(f).to_vec());
+    assert!(changes.is_empty(), "{changes:?}");
+    assert_eq!(fields["status"], json!("active"));
+    // A membership Odoo itself made follows its line.
+    let odoo_made = Existing {
+        id: uuid::Uuid::nil(),
+        fields: existing.fields.clone(),
+        sources: [("status".to_string(), "odoo".to_string())].into_iter().collect(),
+    };
+    let (fields, _, _) = merge(&odoo_made, &stale, "odoo", &|f| odoo.authority(f).to_vec());
+    assert_eq!(fields["status"], json!("pending"));
+}
+
+#[test]
 fn a_lenient_field_drops_a_bad_value_instead_of_refusing_the_record() {
     let strict = "entity = \"person\"\n[fields.country]\nfrom = \"/country\"\ntransform = \"country\"\n";
     let lenient = format!("{strict}lenient = true\n");
