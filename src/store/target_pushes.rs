@@ -177,8 +177,23 @@ impl Store {
     /// Records how a claimed push ended, only while it still holds its claim; a success writes
     /// the external link in the same transaction, a give-up appends `sync.failed`.
     pub async fn finish_push(&self, target: &str, push: &ClaimedPush, end: &PushEnd) -> Result<(), StoreError> {
-        let now = now_ms();
         let mut tx = self.begin().await?;
+        Store::finish_push_in(&mut tx, target, push, end).await?;
+        tx.commit().await
+    }
+
+    /// [`Store::finish_push`] for a batch's pushes, in one transaction (one commit instead of one
+    /// per push on SQLite's single writer).
+    pub async fn finish_pushes(&self, target: &str, ends: &[(&ClaimedPush, &PushEnd)]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for (push, end) in ends {
+            Store::finish_push_in(&mut tx, target, push, end).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn finish_push_in(tx: &mut Tx, target: &str, push: &ClaimedPush, end: &PushEnd) -> Result<(), StoreError> {
+        let now = now_ms();
         let (status, attempts_inc, next, error, external_id): (&str, i64, i64, Option<&str>, Option<&str>) = match end {
             PushEnd::Done { external_id, .. } => ("done", 1, now, None, Some(external_id)),
             PushEnd::Skipped { reason } => ("skipped", 0, now, Some(reason), None),
@@ -187,7 +202,7 @@ impl Store {
             PushEnd::Failed { error } => ("failed", 1, now, Some(error), None),
         };
         let done_at = matches!(status, "done" | "skipped" | "failed").then_some(now);
-        let moved = on_tx!(&mut tx, c => sqlx::query(
+        let moved = on_tx!(tx, c => sqlx::query(
             "UPDATE target_pushes SET status = $1, attempts = attempts + $2, next_attempt_at_ms = $3, \
              last_error = $4, external_id = COALESCE($5, external_id), done_at_ms = $6, lease_until_ms = NULL \
              WHERE id = $7 AND lease_until_ms = $8")
@@ -195,12 +210,11 @@ impl Store {
             .bind(push.id).bind(push.lease_until_ms).execute(c).await?.rows_affected());
         if moved == 0 {
             // The lease ran out and another loop took the push over: its result counts.
-            drop(tx);
             return Ok(());
         }
         match end {
             PushEnd::Done { system, external_id, pushed_hash } => {
-                on_tx!(&mut tx, c => sqlx::query(
+                on_tx!(tx, c => sqlx::query(
                     "INSERT INTO external_links (id, system, instance, external_id, entity_kind, entity_id, \
                      last_pushed_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
                      ON CONFLICT (system, instance, external_id) DO UPDATE SET last_pushed_hash = excluded.last_pushed_hash, \
@@ -214,11 +228,11 @@ impl Store {
                     "target": target, "entity_kind": push.entity_kind, "entity_id": push.entity_id,
                     "outbox_seq": push.outbox_seq, "error": error,
                 });
-                Store::append_operator_event_in(&mut tx, "sync.failed", "sync", Uuid::now_v7(), &data).await?;
+                Store::append_operator_event_in(tx, "sync.failed", "sync", Uuid::now_v7(), &data).await?;
             }
             _ => {}
         }
-        tx.commit().await
+        Ok(())
     }
 
     /// Pushes, newest first, filtered by target and status.

@@ -196,8 +196,10 @@ async fn push_batch_and_record(
 ) {
     let mut ends: Vec<Option<PushEnd>> = (0..pushes.len()).map(|_| None).collect();
     let mut writes = Vec::new();
-    for (i, push) in pushes.iter().enumerate() {
-        match prepare_push(store, target, places, push).await {
+    // Prepared side by side: each is a few reads of the hub's own tables.
+    let prepared = futures::future::join_all(pushes.iter().map(|push| prepare_push(store, target, places, push))).await;
+    for (i, prepared) in prepared.into_iter().enumerate() {
+        match prepared {
             Ok(Prepared::End(end)) => ends[i] = Some(end),
             Ok(Prepared::Write { change, pushed_hash }) => writes.push((i, change, pushed_hash)),
             Err(e) => ends[i] = Some(database_failed(e)),
@@ -216,14 +218,27 @@ async fn push_batch_and_record(
             ends[i] = Some(end_of_write(target, &pushes[i], pushed_hash, answer, retry));
         }
     }
-    for (push, end) in pushes.iter().zip(ends) {
-        record(store, target, push, end.expect("every push has an end")).await;
+    let ends: Vec<PushEnd> = ends.into_iter().map(|e| e.expect("every push has an end")).collect();
+    for (push, end) in pushes.iter().zip(&ends) {
+        tell(target, push, end);
+    }
+    let pairs: Vec<(&ClaimedPush, &PushEnd)> = pushes.iter().zip(&ends).collect();
+    if let Err(e) = store.finish_pushes(&target.name, &pairs).await {
+        tracing::error!(target_instance = %target.name, error = %e, "cannot record a batch of pushes; they are tried again after their lease");
     }
 }
 
 /// Logs, counts and stores how a push ended.
 async fn record(store: &Store, target: &Instance, push: &ClaimedPush, end: PushEnd) {
-    match &end {
+    tell(target, push, &end);
+    if let Err(e) = store.finish_push(&target.name, push, &end).await {
+        tracing::error!(target_instance = %target.name, error = %e, "cannot record a push; it is tried again after its lease");
+    }
+}
+
+/// Logs and counts how a push ended.
+fn tell(target: &Instance, push: &ClaimedPush, end: &PushEnd) {
+    match end {
         PushEnd::Done { external_id, .. } => {
             tracing::debug!(target_instance = %target.name, entity = %push.entity_id, kind = %push.entity_kind, external_id = %external_id, "pushed")
         }
@@ -235,7 +250,7 @@ async fn record(store: &Store, target: &Instance, push: &ClaimedPush, end: PushE
         }
         PushEnd::Skipped { .. } | PushEnd::Deferred { .. } => {}
     }
-    let result = match &end {
+    let result = match end {
         PushEnd::Done { .. } => "done",
         PushEnd::Skipped { .. } => "skipped",
         PushEnd::RetryAt { .. } => "retry",
@@ -243,7 +258,4 @@ async fn record(store: &Store, target: &Instance, push: &ClaimedPush, end: PushE
         PushEnd::Failed { .. } => "failed",
     };
     metrics::counter!("hub_target_pushes_total", "target" => target.name.clone(), "result" => result).increment(1);
-    if let Err(e) = store.finish_push(&target.name, push, &end).await {
-        tracing::error!(target_instance = %target.name, error = %e, "cannot record a push; it is tried again after its lease");
-    }
 }

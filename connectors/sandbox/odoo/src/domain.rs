@@ -191,6 +191,18 @@ fn leaf_match(got: &Value, op: &str, want: &Value) -> bool {
             if falsy(want) {
                 return matches!(op, "like" | "ilike");
             }
+            // `=like`/`=ilike` without wildcards is an equality: compared in place (a search of
+            // many e-mails over every partner allocated per comparison otherwise).
+            if op.starts_with('=')
+                && let (Value::String(text), Value::String(pat)) = (got, want)
+                && !pat.contains(['%', '_', '\\'])
+            {
+                return if op == "=ilike" {
+                    text.chars().flat_map(char::to_lowercase).eq(pat.chars().flat_map(char::to_lowercase))
+                } else {
+                    text == pat
+                };
+            }
             let Some(text) = text_of(got) else { return false };
             let pat = text_of(want).unwrap_or_default();
             let pat = if op.starts_with('=') { pat } else { format!("%{pat}%") };
@@ -319,5 +331,14 @@ mod tests {
         assert!(like("abc", "a_c"));
         assert!(!like("abd", "a_c"));
         assert!(like("50%", "50\\%"));
+    }
+
+    #[test]
+    fn an_exact_ilike_is_a_case_insensitive_equality() {
+        use serde_json::json;
+        assert!(super::leaf_match(&json!("Lea.Dumas@Example.ORG"), "=ilike", &json!("lea.dumas@example.org")));
+        assert!(!super::leaf_match(&json!("lea.dumas@example.org.fr"), "=ilike", &json!("lea.dumas@example.org")));
+        assert!(super::leaf_match(&json!("a_b@x.fr"), "=ilike", &json!("A_B@X.FR")), "with a wildcard: LIKE");
+        assert!(!super::leaf_match(&json!("Lea"), "=like", &json!("lea")));
     }
 }
