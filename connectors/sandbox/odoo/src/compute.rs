@@ -13,12 +13,37 @@ use serde_json::{Value, json};
 use crate::fields::model_def;
 use crate::store::{State, falsy, now_str, today};
 
-/// What a change touched: invoices, membership lines, partners (`None`: every record).
+/// What a change touched: invoices, membership lines, partners (`all`: every record).
 #[derive(Debug, Default)]
 pub struct Touched {
     pub moves: BTreeSet<i64>,
     pub membership_lines: BTreeSet<i64>,
     pub partners: BTreeSet<i64>,
+    pub all: bool,
+}
+
+impl Touched {
+    fn extend(&mut self, other: Touched) {
+        self.moves.extend(other.moves);
+        self.membership_lines.extend(other.membership_lines);
+        self.partners.extend(other.partners);
+        self.all |= other.all;
+    }
+}
+
+/// Runs one RPC call, recomputing what it touched once at its end, as Odoo flushes before it
+/// answers (a `create` of fifty invoices recomputes once, not after each line).
+pub fn in_one_flush<T>(state: &mut State, call: impl FnOnce(&mut State) -> T) -> T {
+    let outer = state.pending.replace(Touched::default());
+    let out = call(state);
+    let touched = state.pending.take().unwrap_or_default();
+    state.pending = outer;
+    if touched.all {
+        recompute(state);
+    } else if !(touched.moves.is_empty() && touched.membership_lines.is_empty() && touched.partners.is_empty()) {
+        recompute_touched_set(state, touched);
+    }
+    out
 }
 
 /// Recomputes every stored computed field; records whose value changes get a new `write_date`.
@@ -43,7 +68,7 @@ pub fn recompute_touched(state: &mut State, model: &str, ids: &[i64]) {
         "membership.membership_line" => touched.membership_lines.extend(ids),
         "res.partner" => touched.partners.extend(ids),
         // Product dates and prices reach partners through their lines: rare, so everything.
-        "product.template" | "product.product" => return recompute_scope(state, None),
+        "product.template" | "product.product" => touched.all = true,
         _ => return,
     }
     recompute_touched_set(state, touched);
@@ -53,6 +78,13 @@ pub fn recompute_touched(state: &mut State, model: &str, ids: &[i64]) {
 pub fn recompute_touched_set(state: &mut State, touched: Touched) {
     if state.defer_recompute {
         return;
+    }
+    if let Some(pending) = state.pending.as_mut() {
+        pending.extend(touched);
+        return;
+    }
+    if touched.all {
+        return recompute_scope(state, None);
     }
     recompute_scope(state, Some(touched));
 }

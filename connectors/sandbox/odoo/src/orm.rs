@@ -257,8 +257,12 @@ fn fields_get(call: &Call) -> Value {
     Value::Object(out)
 }
 
-/// Runs a bound call.
+/// Runs a bound call; computed fields are recomputed once, when it ends.
 pub fn execute(state: &mut State, call: &Call) -> OResult<Value> {
+    crate::compute::in_one_flush(state, |state| execute_now(state, call))
+}
+
+fn execute_now(state: &mut State, call: &Call) -> OResult<Value> {
     let model = call.model;
     match call.method.as_str() {
         "search" => Ok(json!(searched(state, call, "domain")?)),

@@ -47,6 +47,9 @@ pub struct State {
     /// While seeding: skip the recomputation after each change (done once at the end).
     #[serde(skip)]
     pub defer_recompute: bool,
+    /// Within one RPC call: what it touched, recomputed when it ends (`compute::in_one_flush`).
+    #[serde(skip)]
+    pub pending: Option<crate::compute::Touched>,
 }
 
 /// Now, UTC, as Odoo writes datetimes (`YYYY-MM-DD HH:MM:SS`).
