@@ -27,8 +27,12 @@ pub fn search(
         check_term(model, t)?;
     }
     let mentions_active = terms.iter().any(|t| t.get(0).and_then(Value::as_str) == Some("active"));
+    let candidates = match id_candidates(&terms) {
+        Some(ids) => ids.into_iter().filter(|id| state.exists(model.name, *id)).collect(),
+        None => state.ids(model.name),
+    };
     let mut ids = Vec::new();
-    for id in state.ids(model.name) {
+    for id in candidates {
         if active_test && model.has_active() && !mentions_active && state.get(model.name, id, "active") != json!(true) {
             continue;
         }
@@ -38,6 +42,28 @@ pub fn search(
     }
     sort(state, model, &mut ids, order.unwrap_or(model.order))?;
     Ok(ids)
+}
+
+/// The ids a domain can only match when it is a conjunction with an `id =` or `id in` leaf (what
+/// PostgreSQL's primary key gives Odoo): the other records need not be looked at. Every leaf is
+/// still evaluated on these.
+fn id_candidates(terms: &[Value]) -> Option<std::collections::BTreeSet<i64>> {
+    if terms.iter().any(|t| matches!(t, Value::String(op) if op != "&")) {
+        return None;
+    }
+    terms.iter().find_map(|t| {
+        let leaf = t.as_array()?;
+        if leaf.first()?.as_str()? != "id" {
+            return None;
+        }
+        match (leaf.get(1)?.as_str()?, leaf.get(2)?) {
+            ("=", Value::Number(n)) => Some(n.as_i64().into_iter().collect()),
+            ("in", Value::Array(ids)) if ids.iter().all(Value::is_i64) => {
+                Some(ids.iter().filter_map(Value::as_i64).collect())
+            }
+            _ => None,
+        }
+    })
 }
 
 fn check_term(model: &ModelDef, t: &Value) -> OResult<()> {
