@@ -95,11 +95,15 @@ fn recompute_scope(state: &mut State, scope: Option<Touched>) {
     let mut touched = scope.unwrap_or_default();
     // Invoice lines and invoices.
     let mut lines_of_move: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (id, rec) in &state.table("account.move.line").rows {
-        if let Some(mv) = rec.get("move_id").and_then(Value::as_i64)
-            && (all || touched.moves.contains(&mv))
-        {
-            lines_of_move.entry(mv).or_default().push(*id);
+    if all {
+        for (id, rec) in &state.table("account.move.line").rows {
+            if let Some(mv) = rec.get("move_id").and_then(Value::as_i64) {
+                lines_of_move.entry(mv).or_default().push(*id);
+            }
+        }
+    } else {
+        for &mv in &touched.moves {
+            lines_of_move.insert(mv, state.children("account.move.line", "move_id", mv));
         }
     }
     let invoice_lines: BTreeSet<i64> = lines_of_move.values().flatten().copied().collect();
@@ -128,9 +132,11 @@ fn recompute_scope(state: &mut State, scope: Option<Touched>) {
     }
     // Membership lines: those of the touched invoices' lines, and those touched themselves.
     let mut membership_lines = std::mem::take(&mut touched.membership_lines);
-    for (id, rec) in &state.table("membership.membership_line").rows {
-        if all || rec.get("account_invoice_line").and_then(Value::as_i64).is_some_and(|l| invoice_lines.contains(&l)) {
-            membership_lines.insert(*id);
+    if all {
+        membership_lines.extend(state.table("membership.membership_line").rows.keys());
+    } else {
+        for &line in &invoice_lines {
+            membership_lines.extend(state.children("membership.membership_line", "account_invoice_line", line));
         }
     }
     let mline = model_def("membership.membership_line").expect("known model");
@@ -177,11 +183,15 @@ fn recompute_scope(state: &mut State, scope: Option<Touched>) {
     let associates: BTreeSet<i64> =
         wanted.iter().filter_map(|w| state.get_id("res.partner", *w, "associate_member")).collect();
     let mut lines_of_partner: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (id, rec) in &state.table("membership.membership_line").rows {
-        if let Some(p) = rec.get("partner").and_then(Value::as_i64)
-            && (all || wanted.contains(&p) || associates.contains(&p))
-        {
-            lines_of_partner.entry(p).or_default().push(*id);
+    if all {
+        for (id, rec) in &state.table("membership.membership_line").rows {
+            if let Some(p) = rec.get("partner").and_then(Value::as_i64) {
+                lines_of_partner.entry(p).or_default().push(*id);
+            }
+        }
+    } else {
+        for &p in wanted.iter().chain(&associates) {
+            lines_of_partner.insert(p, state.children("membership.membership_line", "partner", p));
         }
     }
     for p in partners {

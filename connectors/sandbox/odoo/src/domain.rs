@@ -27,7 +27,7 @@ pub fn search(
         check_term(model, t)?;
     }
     let mentions_active = terms.iter().any(|t| t.get(0).and_then(Value::as_str) == Some("active"));
-    let candidates = match id_candidates(&terms) {
+    let candidates = match id_candidates(state, model, &terms) {
         Some(ids) => ids.into_iter().filter(|id| state.exists(model.name, *id)).collect(),
         None => state.ids(model.name),
     };
@@ -80,25 +80,29 @@ fn exact_ilike_set<'a>(model: &ModelDef, terms: &'a [Value]) -> Option<(&'a str,
     Some((path, wanted))
 }
 
-/// The ids a domain can only match when it is a conjunction with an `id =` or `id in` leaf (what
-/// PostgreSQL's primary key gives Odoo): the other records need not be looked at. Every leaf is
-/// still evaluated on these.
-fn id_candidates(terms: &[Value]) -> Option<std::collections::BTreeSet<i64>> {
+/// The ids a domain can only match when it is a conjunction with an `id` leaf, or a leaf on a
+/// relation the store indexes by parent (`move_id`, `account_invoice_line`, `partner`), with `=`
+/// or `in` (what PostgreSQL's indexes give Odoo): the other records need not be looked at. Every
+/// leaf is still evaluated on these.
+fn id_candidates(state: &State, model: &ModelDef, terms: &[Value]) -> Option<std::collections::BTreeSet<i64>> {
     if terms.iter().any(|t| matches!(t, Value::String(op) if op != "&")) {
         return None;
     }
     terms.iter().find_map(|t| {
         let leaf = t.as_array()?;
-        if leaf.first()?.as_str()? != "id" {
-            return None;
-        }
-        match (leaf.get(1)?.as_str()?, leaf.get(2)?) {
-            ("=", Value::Number(n)) => Some(n.as_i64().into_iter().collect()),
+        let path = leaf.first()?.as_str()?;
+        let keys: Vec<i64> = match (leaf.get(1)?.as_str()?, leaf.get(2)?) {
+            ("=", Value::Number(n)) => n.as_i64().into_iter().collect(),
             ("in", Value::Array(ids)) if ids.iter().all(Value::is_i64) => {
-                Some(ids.iter().filter_map(Value::as_i64).collect())
+                ids.iter().filter_map(Value::as_i64).collect()
             }
-            _ => None,
+            _ => return None,
+        };
+        if path == "id" {
+            return Some(keys.into_iter().collect());
         }
+        crate::store::indexed(model.name, path)?;
+        Some(keys.into_iter().flat_map(|k| state.children(model.name, path, k)).collect())
     })
 }
 

@@ -2,7 +2,7 @@
 //! fields, many2one as a bare id), the values of computed/related fields, and `read`'s output
 //! format (many2one as `[id, "display name"]`, empty values as `false`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -50,6 +50,21 @@ pub struct State {
     /// Within one RPC call: what it touched, recomputed when it ends (`compute::in_one_flush`).
     #[serde(skip)]
     pub pending: Option<crate::compute::Touched>,
+    /// Parent → children of the relations in [`INDEXED`] (what PostgreSQL's indexes give Odoo).
+    #[serde(skip)]
+    children_index: HashMap<(&'static str, &'static str), HashMap<i64, BTreeSet<i64>>>,
+}
+
+/// The many2one relations the business rules walk on every write, kept indexed by parent: a
+/// scan of every invoice line for each posted invoice made long runs quadratic.
+const INDEXED: [(&str, &str); 3] = [
+    ("account.move.line", "move_id"),
+    ("membership.membership_line", "account_invoice_line"),
+    ("membership.membership_line", "partner"),
+];
+
+pub fn indexed(model: &str, field: &str) -> Option<(&'static str, &'static str)> {
+    INDEXED.iter().copied().find(|(m, f)| *m == model && *f == field)
 }
 
 /// Now, UTC, as Odoo writes datetimes (`YYYY-MM-DD HH:MM:SS`).
@@ -118,8 +133,16 @@ impl State {
         rec.insert("write_date".into(), json!(at));
         rec.insert("create_uid".into(), json!(UID));
         rec.insert("write_uid".into(), json!(UID));
-        table.rows.insert(id, rec);
+        self.add_index(model, id, &rec);
+        self.table_mut(model).rows.insert(id, rec);
         id
+    }
+
+    /// Removes a record (and its place in the children index).
+    pub fn remove_row(&mut self, model: &str, id: i64) {
+        if let Some(rec) = self.table_mut(model).rows.remove(&id) {
+            self.remove_index(model, id, &rec);
+        }
     }
 
     /// Inserts a record under a given id (reference data with Odoo's usual ids).
@@ -127,21 +150,56 @@ impl State {
         let table = self.table_mut(model);
         table.next_id = table.next_id.max(id);
         let got = self.insert_raw(model, rec, at);
-        let table = self.table_mut(model);
         if got != id {
-            let row = table.rows.remove(&got).expect("just inserted");
-            table.rows.insert(id, row);
+            let row = self.table_mut(model).rows.remove(&got).expect("just inserted");
+            self.remove_index(model, got, &row);
+            self.add_index(model, id, &row);
+            self.table_mut(model).rows.insert(id, row);
         }
+        let table = self.table_mut(model);
         table.next_id = table.next_id.max(id + 1);
+    }
+
+    fn add_index(&mut self, model: &str, id: i64, rec: &Rec) {
+        for key in INDEXED.iter().filter(|(m, _)| *m == model) {
+            if let Some(parent) = rec.get(key.1).and_then(Value::as_i64) {
+                self.children_index.entry(*key).or_default().entry(parent).or_default().insert(id);
+            }
+        }
+    }
+
+    fn remove_index(&mut self, model: &str, id: i64, rec: &Rec) {
+        for key in INDEXED.iter().filter(|(m, _)| *m == model) {
+            if let Some(parent) = rec.get(key.1).and_then(Value::as_i64)
+                && let Some(children) = self.children_index.get_mut(key).and_then(|i| i.get_mut(&parent))
+            {
+                children.remove(&id);
+            }
+        }
     }
 
     /// Sets a stored field; bumps `write_date` when the value changed.
     pub fn set(&mut self, model: &str, id: i64, field: &str, value: Value, at: &str) -> bool {
+        let key = indexed(model, field);
         let Some(rec) = self.table_mut(model).rows.get_mut(&id) else { return false };
         if rec.get(field) == Some(&value) {
             return false;
         }
+        let old = rec.get(field).and_then(Value::as_i64);
+        let new = value.as_i64();
         rec.insert(field.to_string(), value);
+        if let Some(key) = key {
+            let index = self.children_index.entry(key).or_default();
+            if let Some(old) = old
+                && let Some(children) = index.get_mut(&old)
+            {
+                children.remove(&id);
+            }
+            if let Some(new) = new {
+                index.entry(new).or_default().insert(id);
+            }
+        }
+        let Some(rec) = self.table_mut(model).rows.get_mut(&id) else { return false };
         rec.insert("write_date".into(), json!(at));
         rec.insert("write_uid".into(), json!(UID));
         true
@@ -184,6 +242,9 @@ impl State {
     }
 
     pub fn children(&self, comodel: &str, inverse: &str, id: i64) -> Vec<i64> {
+        if let Some(key) = indexed(comodel, inverse) {
+            return self.children_index.get(&key).and_then(|i| i.get(&id)).into_iter().flatten().copied().collect();
+        }
         self.table(comodel).rows.iter().filter(|(_, r)| r.get(inverse) == Some(&json!(id))).map(|(k, _)| *k).collect()
     }
 

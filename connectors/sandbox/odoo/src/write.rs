@@ -247,7 +247,7 @@ pub fn unlink(state: &mut State, model: &'static ModelDef, ids: &[i64]) -> OResu
         }
     }
     for &id in ids {
-        state.table_mut(model.name).rows.remove(&id);
+        state.remove_row(model.name, id);
         let cascades: &[(&str, &str)] = match model.name {
             "res.partner" => &[("membership.membership_line", "partner")],
             "account.move" => &[("account.move.line", "move_id")],
