@@ -13,6 +13,10 @@
 //!   external link `(kind, instance, external id)` with `last_pushed_hash` = the entity's content
 //!   hash in the same transaction, so a later push of an unchanged entity is skipped without a
 //!   call (a replayed or duplicated change costs nothing).
+//! * **Batches**: a connector that writes several changes per call (`write_batch_limit` > 1:
+//!   Odoo's contacts and new memberships) gets the claimed pushes of one kind together, up to
+//!   its limit, in one `write_batch`; each push still ends on its own (done, retried, failed),
+//!   and the batch's ends are recorded in one transaction.
 //! * **Dependencies**: a membership waits (deferred, not an attempt) while its member has a
 //!   pending push to the same target, or while the member is not in the canonical store yet
 //!   (streams are read one by one: a membership can arrive before its member; after an hour it

@@ -83,6 +83,10 @@
 //!   when posted (`button_draft`) and cancelled (`button_cancel`), so the line becomes `canceled`.
 //!   `expired` is what Odoo computes itself from the dates: an existing line is returned as is.
 //!
+//! * batches (`write_batch`, up to 50 contacts or new memberships): the same outcome in a few
+//!   calls per batch (module `batch`); reads that fail transiently are tried again in place, and
+//!   each plan's product and each country's id are remembered five minutes (module `lookups`).
+//!
 //! Other entities are Unsupported. Odoo has no outgoing webhooks in its external API: no decoder.
 
 mod batch;
