@@ -210,6 +210,7 @@ fn build(
                 api_key: c.api_key.expose_secret().trim().to_string(),
                 protocol: c.protocol,
                 membership_products: c.membership_products.clone(),
+                donation_product: c.donation_product.clone(),
                 page_size: c.page_size,
             };
             let connector = OdooConnector::new(settings).map_err(|e| e.to_string())?;

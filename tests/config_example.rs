@@ -198,6 +198,7 @@ fn the_commented_odoo_block_is_valid_and_states_the_defaults() {
     assert_eq!((f.protocol, f.page_size, &f.writes, f.enabled), (m.protocol, m.page_size, &m.writes, m.enabled));
     assert_eq!(f.mappings["partners"], "odoo/partners", "the default mapping name");
     assert_eq!(f.membership_products["Individuelle"], "Adhésion individuelle");
+    assert_eq!(f.donation_product.as_deref(), Some("Don"));
     assert_eq!(f.schedules.len(), 2);
 }
 

@@ -48,6 +48,20 @@ async fn a_helloasso_membership_lands_in_odoo_dokos_and_mattermost() {
     assert!(text.contains(&person.family_name) && text.contains("Individuelle"), "{text}");
     assert!(!text.contains(&person.email), "no e-mail unless the template asks: {text}");
 
+    // A donation of the same person: a paid invoice of the donation product, no membership line.
+    let partner_id = partners[0]["id"].clone();
+    let lines_of = |lines: Vec<Value>| lines.iter().filter(|l| l["partner"][0] == partner_id).count();
+    let lines_before = lines_of(t.odoo_records("membership.membership_line").await);
+    t.pay(json!({"formType": "Donation", "person": 31, "amount": 1500})).await;
+    eventually("the donation is a paid Odoo invoice", || async {
+        t.odoo_records("account.move").await.iter().any(|m| {
+            m["partner_id"][0] == partner_id && m["amount_total"] == json!(15.0) && m["payment_state"] == "paid"
+        })
+    })
+    .await;
+    let lines_after = lines_of(t.odoo_records("membership.membership_line").await);
+    assert_eq!(lines_after, lines_before, "the donation is no membership");
+
     let (status, targets) = f.hub.admin_get("/api/v1/targets").await;
     assert_eq!(status, 200, "{targets}");
     for target in targets["targets"].as_array().unwrap() {

@@ -53,7 +53,8 @@ pub struct OdooConnectorConfig {
     /// stream → mapping name (default `odoo/{stream}`).
     #[serde(default)]
     pub mappings: BTreeMap<String, String>,
-    /// Canonical entity kinds the hub writes to this Odoo (`person`, `membership`).
+    /// Canonical entity kinds the hub writes to this Odoo (`person`, `membership`, and `payment`
+    /// for donations, with `donation_product`).
     #[serde(default = "person_and_membership")]
     pub writes: Vec<String>,
     /// The server, e.g. `https://mon-tiers-lieu.odoo.com`; a sandbox's `base_url` in demos.
@@ -69,6 +70,9 @@ pub struct OdooConnectorConfig {
     /// Canonical plan → name of the Odoo membership product.
     #[serde(default)]
     pub membership_products: BTreeMap<String, String>,
+    /// Name of the Odoo product donations are invoiced with (with `"payment"` in `writes`).
+    #[serde(default)]
+    pub donation_product: Option<String>,
     #[serde(default = "default_page_size")]
     pub page_size: u32,
 }
@@ -391,7 +395,15 @@ impl ConnectorConfig {
                 check_page_size(c.page_size, 1000, &mut out);
                 check_plans("membership_products", &c.membership_products, &mut out);
                 check_streams("odoo", &["partners", "memberships"], &c.schedules, &c.mappings, &mut out);
-                check_writes(&c.writes, &["person", "membership"], "odoo writes only", &mut out);
+                check_writes(&c.writes, &["person", "membership", "payment"], "odoo writes only", &mut out);
+                if c.writes.iter().any(|w| w == "payment")
+                    && c.donation_product.as_deref().is_none_or(|p| p.trim().is_empty())
+                {
+                    out.push((
+                        "donation_product".into(),
+                        "required when writes has \"payment\" (the Odoo product donations are invoiced with)".into(),
+                    ));
+                }
             }
             ConnectorConfig::Dokos(c) => {
                 check_url(&c.base_url, &mut out);

@@ -108,6 +108,8 @@ login = "{odoo_login}"
 api_key = "{odoo_key}"
 protocol = "json2"
 membership_products = {{ "Individuelle" = "Adhésion individuelle {year}", "Famille" = "Adhésion famille {year}" }}
+donation_product = "Don"
+writes = ["person", "membership", "payment"]
 [connectors.dokos_main]
 kind = "dokos"
 base_url = "{dokos_base}"

@@ -118,7 +118,8 @@ pub async fn prepare_push(
         return Ok(Prepared::End(PushEnd::Skipped { reason: "unchanged since the last push".into() }));
     }
     if matches!(kind, EntityKind::Membership | EntityKind::Payment) {
-        let waits_for_person = kind == EntityKind::Membership && target.writes.contains(&EntityKind::Person);
+        // The tool finds the member's (or donor's) contact: it must be written first.
+        let waits_for_person = target.writes.contains(&EntityKind::Person);
         match member_of(store, &fields, &links).await? {
             MemberLookup::Found { id, fields: person } => {
                 if waits_for_person

@@ -78,6 +78,8 @@ login = "{}"
 api_key = "{}"
 protocol = "json2"
 membership_products = {{ "Individuelle" = "Adhésion individuelle {year}", "Famille" = "Adhésion famille {year}" }}
+donation_product = "Don"
+writes = ["person", "membership", "payment"]
 
 [connectors.dokos_main]
 kind = "dokos"

@@ -90,6 +90,7 @@
 //! Other entities are Unsupported. Odoo has no outgoing webhooks in its external API: no decoder.
 
 mod batch;
+mod donation;
 mod lookups;
 mod read;
 mod rpc;
@@ -155,6 +156,10 @@ pub struct OdooSettings {
     /// Canonical plan (e.g. HelloAsso's tier "Individuelle") → Odoo `product.template` name.
     #[serde(default)]
     pub membership_products: BTreeMap<String, String>,
+    /// The name of the (non-membership) product a donation is invoiced with; `None`: donations
+    /// are not written to this Odoo.
+    #[serde(default)]
+    pub donation_product: Option<String>,
     /// Records per page (1..=1000).
     #[serde(default = "default_page_size")]
     pub page_size: u32,
@@ -174,6 +179,7 @@ impl std::fmt::Debug for OdooSettings {
             .field("api_key", &"<redacted>")
             .field("protocol", &self.protocol)
             .field("membership_products", &self.membership_products)
+            .field("donation_product", &self.donation_product)
             .field("page_size", &self.page_size)
             .finish()
     }
@@ -545,6 +551,7 @@ impl Connector for OdooConnector {
         match change.entity_kind {
             EntityKind::Person => self.write_person(change).await,
             EntityKind::Membership => self.write_membership(change).await,
+            EntityKind::Payment => self.write_donation(change).await,
             other => Err(ConnectorError::Unsupported(format!("the odoo connector does not write {other} entities"))),
         }
     }

@@ -11,6 +11,7 @@ fn settings() -> OdooSettings {
         api_key: "very-secret-key".into(),
         protocol: OdooProtocol::Json2,
         membership_products: BTreeMap::from([("Individuelle".into(), "Adhésion individuelle 2026".into())]),
+        donation_product: None,
         page_size: 50,
     }
 }

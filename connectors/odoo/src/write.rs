@@ -219,7 +219,7 @@ impl OdooConnector {
 
     /// The member's partner: the hub's own link to them here (`person_external_id`) while that
     /// partner exists, else found by [`member_email`].
-    async fn membership_partner(&self, fields: &Value) -> Result<Option<i64>, ConnectorError> {
+    pub(crate) async fn membership_partner(&self, fields: &Value) -> Result<Option<i64>, ConnectorError> {
         if let Some(id) = field(fields, "person_external_id").and_then(|e| parse_id(e, "res.partner").ok())
             && self.exists("res.partner", id).await?
         {

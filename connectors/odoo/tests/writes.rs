@@ -209,3 +209,56 @@ async fn a_cancelled_membership_without_link_is_found_by_member_and_plan() {
         ConnectorError::Invalid(_)
     ));
 }
+
+#[tokio::test]
+async fn a_donation_is_an_invoice_posted_and_paid_once_then_cancelled_on_refund() {
+    let sandbox = Sandbox::start().await;
+    for protocol in PROTOCOLS {
+        let connector = sandbox.connector(protocol);
+        let email = format!("donatrice.{protocol:?}@exemple.fr").to_lowercase();
+        let donor = connector.write(&change(EntityKind::Person, person(&email, "Donatrice"), None)).await.unwrap();
+        let moves_before = count(&sandbox.records("account.move").await);
+        let fields = json!({"kind": "donation", "status": "authorized", "amount": 1500, "payer_email": email});
+        let mut first = change(EntityKind::Payment, fields.clone(), None);
+        first.first_attempt = true;
+        let out = connector.write(&first).await.unwrap();
+        let mv = sandbox.record("account.move", &out.external_id).await;
+        assert_eq!(mv["partner_id"][0].to_string(), donor.external_id, "{protocol:?}");
+        assert_eq!(
+            (mv["state"].clone(), mv["payment_state"].clone()),
+            (json!("posted"), json!("paid")),
+            "{protocol:?}"
+        );
+        assert_eq!(mv["amount_total"], json!(15.0));
+        assert_eq!(mv["invoice_origin"], json!(format!("Hub {}", first.entity_id)));
+        // Sent again without its link (a crash before it was recorded): found by its origin.
+        first.first_attempt = false;
+        assert_eq!(connector.write(&first).await.unwrap().external_id, out.external_id, "{protocol:?}");
+        assert_eq!(count(&sandbox.records("account.move").await), moves_before + 1, "{protocol:?}: invoiced once");
+        assert!(
+            sandbox
+                .records("membership.membership_line")
+                .await
+                .iter()
+                .all(|l| l["partner"][0].to_string() != donor.external_id),
+            "a donation is not a membership"
+        );
+        // Refunded on HelloAsso: the invoice is cancelled.
+        let mut refund = fields.clone();
+        refund["status"] = json!("refunded");
+        let out2 = connector.write(&change(EntityKind::Payment, refund, Some(&out.external_id))).await.unwrap();
+        assert_eq!(out2.external_id, out.external_id);
+        assert_eq!(sandbox.record("account.move", &out.external_id).await["state"], json!("cancel"), "{protocol:?}");
+        // A membership's own payment is recorded by the membership: skipped, with the reason.
+        let paid = json!({"kind": "membership", "status": "authorized", "amount": 2000, "payer_email": email});
+        let err = connector.write(&change(EntityKind::Payment, paid, None)).await.unwrap_err();
+        assert!(matches!(&err, ConnectorError::Unsupported(m) if m.contains("donations only")), "{err:?}");
+    }
+    // Without a donation product, donations are not written (skipped, with the reason).
+    let mut settings = sandbox.settings(OdooProtocol::Json2);
+    settings.donation_product = None;
+    let connector = hub_connector_odoo::OdooConnector::new(settings).unwrap();
+    let gift = json!({"kind": "donation", "status": "authorized", "amount": 500, "payer_email": "x@exemple.fr"});
+    let err = connector.write(&change(EntityKind::Payment, gift, None)).await.unwrap_err();
+    assert!(matches!(&err, ConnectorError::Unsupported(m) if m.contains("donation_product")), "{err:?}");
+}

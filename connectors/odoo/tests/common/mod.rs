@@ -37,6 +37,7 @@ impl Sandbox {
                 ("Individuelle".to_string(), format!("Adhésion individuelle {year}")),
                 ("Famille".to_string(), format!("Adhésion famille {year}")),
             ]),
+            donation_product: Some("Don".into()),
             page_size: 7,
         }
     }

@@ -71,6 +71,7 @@ pub fn demo(state: &mut State) {
         true,
     );
     product(state, "Location salle Hypatia (heure)", "LOC-HYP", 15.0, year, false);
+    product(state, "Don", "DON", 0.0, year, false);
 
     let at = now_str();
     let mut orgs = Vec::new();
