@@ -240,7 +240,7 @@ async fn a_donation_is_an_invoice_posted_and_paid_once_then_cancelled_on_refund(
                 .records("membership.membership_line")
                 .await
                 .iter()
-                .all(|l| l["partner"][0].to_string() != donor.external_id),
+                .all(|l| l["partner"][0] != json!(donor.external_id.parse::<i64>().unwrap())),
             "a donation is not a membership"
         );
         // Refunded on HelloAsso: the invoice is cancelled.
