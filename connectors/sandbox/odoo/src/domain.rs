@@ -27,12 +27,18 @@ pub fn search(
         check_term(model, t)?;
     }
     let mentions_active = terms.iter().any(|t| t.get(0).and_then(Value::as_str) == Some("active"));
-    let candidates = match id_candidates(state, model, &terms) {
-        Some(ids) => ids.into_iter().filter(|id| state.exists(model.name, *id)).collect(),
-        None => state.ids(model.name),
+    let any_of = exact_ilike_set(model, &terms);
+    let candidates = match (id_candidates(state, model, &terms), &any_of) {
+        (Some(ids), _) => ids.into_iter().filter(|id| state.exists(model.name, *id)).collect(),
+        // Partners by e-mail come from the store's e-mail index.
+        (None, Some(("email", wanted))) if model.name == "res.partner" => {
+            let found: std::collections::BTreeSet<i64> =
+                wanted.iter().flat_map(|e| state.partners_with_email(e)).collect();
+            found.into_iter().collect()
+        }
+        (None, _) => state.ids(model.name),
     };
     let mut ids = Vec::new();
-    let any_of = exact_ilike_set(model, &terms);
     for id in candidates {
         if active_test
             && model.has_active()

@@ -53,6 +53,9 @@ pub struct State {
     /// Parent → children of the relations in [`INDEXED`] (what PostgreSQL's indexes give Odoo).
     #[serde(skip)]
     children_index: HashMap<(&'static str, &'static str), HashMap<i64, BTreeSet<i64>>>,
+    /// Partners by lowercased e-mail (the `=ilike` lookups clients make for every contact).
+    #[serde(skip)]
+    email_index: HashMap<String, BTreeSet<i64>>,
 }
 
 /// The many2one relations the business rules walk on every write, kept indexed by parent: a
@@ -160,7 +163,17 @@ impl State {
         table.next_id = table.next_id.max(id + 1);
     }
 
+    /// Partners whose e-mail is `email`, case-insensitively (exactly, as `=ilike` without wildcards).
+    pub fn partners_with_email(&self, email: &str) -> Vec<i64> {
+        self.email_index.get(&email.to_lowercase()).into_iter().flatten().copied().collect()
+    }
+
     fn add_index(&mut self, model: &str, id: i64, rec: &Rec) {
+        if model == "res.partner"
+            && let Some(email) = rec.get("email").and_then(Value::as_str)
+        {
+            self.email_index.entry(email.to_lowercase()).or_default().insert(id);
+        }
         for key in INDEXED.iter().filter(|(m, _)| *m == model) {
             if let Some(parent) = rec.get(key.1).and_then(Value::as_i64) {
                 self.children_index.entry(*key).or_default().entry(parent).or_default().insert(id);
@@ -169,6 +182,12 @@ impl State {
     }
 
     fn remove_index(&mut self, model: &str, id: i64, rec: &Rec) {
+        if model == "res.partner"
+            && let Some(email) = rec.get("email").and_then(Value::as_str)
+            && let Some(ids) = self.email_index.get_mut(&email.to_lowercase())
+        {
+            ids.remove(&id);
+        }
         for key in INDEXED.iter().filter(|(m, _)| *m == model) {
             if let Some(parent) = rec.get(key.1).and_then(Value::as_i64)
                 && let Some(children) = self.children_index.get_mut(key).and_then(|i| i.get_mut(&parent))
@@ -187,6 +206,19 @@ impl State {
         }
         let old = rec.get(field).and_then(Value::as_i64);
         let new = value.as_i64();
+        if model == "res.partner" && field == "email" {
+            let old_email = rec.get("email").and_then(Value::as_str).map(str::to_lowercase);
+            let new_email = value.as_str().map(str::to_lowercase);
+            if let Some(old_email) = old_email
+                && let Some(ids) = self.email_index.get_mut(&old_email)
+            {
+                ids.remove(&id);
+            }
+            if let Some(new_email) = new_email {
+                self.email_index.entry(new_email).or_default().insert(id);
+            }
+        }
+        let Some(rec) = self.table_mut(model).rows.get_mut(&id) else { return false };
         rec.insert(field.to_string(), value);
         if let Some(key) = key {
             let index = self.children_index.entry(key).or_default();
