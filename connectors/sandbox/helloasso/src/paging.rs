@@ -10,22 +10,30 @@ use serde_json::{Value, json};
 
 use crate::wire::{Params, bad_request};
 
-/// A sort position: (`yyyyMMddHHmmssffff` in UTC, id).
-pub type Key = (String, i64);
+/// A sort position: (`yyyyMMddHHmmssffff` in UTC read as a number, id). A number, not the
+/// text: every list request computes and compares the key of every matching record.
+pub type Key = (i64, i64);
 
 pub fn key(at: chrono::DateTime<chrono::Utc>, id: i64) -> Key {
-    (format!("{}{:04}", at.format("%Y%m%d%H%M%S"), at.timestamp_subsec_micros() / 100), id)
+    use chrono::{Datelike, Timelike};
+    let date = [at.month(), at.day(), at.hour(), at.minute(), at.second()]
+        .iter()
+        .fold(i64::from(at.year()), |n, part| n * 100 + i64::from(*part));
+    (date * 10_000 + i64::from(at.timestamp_subsec_micros() / 100), id)
 }
 
 fn encode(k: &Key) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("{}|{}", k.0, k.1))
+    base64::engine::general_purpose::STANDARD.encode(format!("{:018}|{}", k.0, k.1))
 }
 
 fn decode(token: &str) -> Option<Key> {
     let bytes = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (date, id) = text.split_once('|')?;
-    Some((date.to_string(), id.parse().ok()?))
+    if date.len() != 18 {
+        return None;
+    }
+    Some((date.parse().ok()?, id.parse().ok()?))
 }
 
 /// The paging request of a list call.
