@@ -68,7 +68,7 @@ const CLAIM: &str = "UPDATE target_pushes SET lease_until_ms = $1, claims = clai
      AND p.next_attempt_at_ms <= $3 AND (p.lease_until_ms IS NULL OR p.lease_until_ms < $3) \
      AND p.outbox_seq = (SELECT MIN(q.outbox_seq) FROM target_pushes q WHERE q.target = p.target \
      AND q.entity_kind = p.entity_kind AND q.entity_id = p.entity_id AND q.status = 'pending') \
-     ORDER BY p.outbox_seq LIMIT $4{lock}) RETURNING id, outbox_seq, entity_kind, entity_id, attempts, claims, created_at_ms";
+     ORDER BY p.next_attempt_at_ms, p.outbox_seq LIMIT $4{lock}) RETURNING id, outbox_seq, entity_kind, entity_id, attempts, claims, created_at_ms";
 
 impl Store {
     /// Plans up to `limit` outbox changes: one pending push per target whose kinds include the

@@ -8,7 +8,8 @@
 //!   Odoo is never written back to Odoo (no ping-pong). The outbox row is only a trigger: a push
 //!   always sends the entity as it is when the push runs.
 //! * **Pushing** (`run`): one loop per target claims due pushes with a lease (the oldest pending
-//!   one of each entity: one entity's changes go in order), runs up to `targets.concurrency` at
+//!   one of each entity: one entity's changes go in order; earliest due first, so pushes deferred
+//!   behind others cannot fill every claim ahead of what they wait for), runs up to `targets.concurrency` at
 //!   once, and records each end only while it still holds its claim. A success writes the
 //!   external link `(kind, instance, external id)` with `last_pushed_hash` = the entity's content
 //!   hash in the same transaction, so a later push of an unchanged entity is skipped without a
