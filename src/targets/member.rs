@@ -81,23 +81,21 @@ pub async fn member_of(store: &Store, fields: &Value, own_links: &[LinkRow]) -> 
     })
 }
 
-/// Adds `person_id`, the member's names and e-mail where the membership lacks them, and the
-/// member's id in `target` (`person_external_id`).
-pub async fn add_member(
-    store: &Store,
-    target: &Instance,
-    fields: &mut Value,
-    id: Uuid,
-    member: &Value,
-) -> Result<(), StoreError> {
-    let in_target = store
+/// The member's id in `target` (the link its push or a read left there), if any.
+pub async fn member_link_in(store: &Store, target: &Instance, id: Uuid) -> Result<Option<String>, StoreError> {
+    Ok(store
         .links_of("person", id)
         .await?
         .into_iter()
         .filter(|l| l.system == target.kind && l.instance == target.name)
         .max_by_key(|l| l.updated_at)
-        .map(|l| l.external_id);
-    let Some(obj) = fields.as_object_mut() else { return Ok(()) };
+        .map(|l| l.external_id))
+}
+
+/// Adds `person_id`, the member's names and e-mail where the membership lacks them, and the
+/// member's id in the target (`person_external_id`, see [`member_link_in`]).
+pub fn add_member(fields: &mut Value, id: Uuid, member: &Value, in_target: Option<String>) {
+    let Some(obj) = fields.as_object_mut() else { return };
     obj.insert("person_id".into(), json!(id.to_string()));
     for key in ["given_name", "family_name"] {
         if !obj.contains_key(key)
@@ -114,7 +112,6 @@ pub async fn add_member(
     if let Some(external_id) = in_target {
         obj.insert("person_external_id".into(), json!(external_id));
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::{collections::BTreeMap, time::Duration};
 use hub_connector_sdk::{CanonicalChange, ChangeOp, ConnectorError, EntityKind, WriteOutcome};
 use serde_json::{Value, json};
 
-use super::member::{MemberLookup, add_member, member_of};
+use super::member::{MemberLookup, add_member, member_link_in, member_of};
 use crate::{
     config::ResourceConfig,
     registry::Instance,
@@ -131,7 +131,8 @@ pub async fn prepare_push(
                         reason: "waiting for the member's contact to be written".into(),
                     }));
                 }
-                add_member(store, target, &mut fields, id, &person).await?;
+                let in_target = member_link_in(store, target, id).await?;
+                add_member(&mut fields, id, &person, in_target);
             }
             // Streams are read one by one: a membership may arrive before its member. Wait for
             // the person (within reason): the tool would be asked for a contact it lacks, and

@@ -379,15 +379,16 @@ impl OdooConnector {
     }
 }
 
-/// Why a membership has no partner to invoice.
+/// Why a membership has no partner to invoice. Transient: the member's contact may be on its
+/// way (their push planned just after the membership's), so the push is retried on its schedule
+/// and fails, with this reason, only once the schedule is spent.
 pub(crate) fn no_partner(fields: &Value) -> ConnectorError {
-    match member_email(fields) {
-        Some(email) => ConnectorError::Invalid(format!("no Odoo contact with the email {email:?}: write the person first")),
-        None => ConnectorError::Invalid(
-            "the member has no Odoo contact yet (no person_external_id) and no e-mail to find one: write the person first"
-                .into(),
-        ),
-    }
+    let detail = match member_email(fields) {
+        Some(email) => format!("no Odoo contact with the email {email:?} yet: write the person first"),
+        None => "the member has no Odoo contact yet (no person_external_id) and no e-mail to find one: write the person first"
+            .into(),
+    };
+    ConnectorError::Transient { detail, retry_after: None }
 }
 
 /// The `invoice_origin` ("Source Document" on Odoo's invoice form) of the invoice a membership

@@ -108,7 +108,10 @@ async fn what_cannot_be_written_is_refused_clearly() {
         None,
     );
     let err = connector.write(&nobody).await.unwrap_err();
-    assert!(matches!(&err, ConnectorError::Invalid(m) if m.contains("nobody@nowhere.example")), "{err:?}");
+    assert!(
+        matches!(&err, ConnectorError::Transient { detail, .. } if detail.contains("nobody@nowhere.example")),
+        "{err:?}"
+    );
     let odd = change(EntityKind::Membership, json!({"plan": "Individuelle", "status": "frozen"}), None);
     assert!(matches!(connector.write(&odd).await.unwrap_err(), ConnectorError::Invalid(_)));
 }
