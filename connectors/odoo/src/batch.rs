@@ -20,7 +20,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::write::{invoice_origin, no_partner};
+use super::write::{invoice_origin, invoice_vals, no_partner};
 use super::*;
 
 /// How many changes one batch takes.
@@ -96,6 +96,20 @@ impl OdooConnector {
             });
         }
         out
+    }
+
+    /// `create` of several records in one call: their ids, in the order of `list`.
+    async fn create_many(&self, model: &str, list: Vec<Value>) -> Result<Vec<i64>, ConnectorError> {
+        let wanted = list.len();
+        let answer = self.rpc.execute(model, "create", None, &[("vals_list", json!(list))], None).await?;
+        let ids = ids_of(&answer);
+        if ids.len() != wanted {
+            return Err(ConnectorError::Invalid(format!(
+                "{model}.create of {wanted} records answered {} ids",
+                ids.len()
+            )));
+        }
+        Ok(ids)
     }
 
     /// `write_date` of each record of `ids`.
@@ -218,15 +232,7 @@ impl OdooConnector {
         }
         if !creates.is_empty() {
             let list: Vec<Value> = creates.iter().map(|(_, v)| v.clone()).collect();
-            let answer = self.rpc.execute("res.partner", "create", None, &[("vals_list", json!(list))], None).await?;
-            let ids = ids_of(&answer);
-            if ids.len() != creates.len() {
-                return Err(ConnectorError::Invalid(format!(
-                    "res.partner.create of {} contacts answered {} ids",
-                    creates.len(),
-                    ids.len()
-                )));
-            }
+            let ids = self.create_many("res.partner", list).await?;
             partner_of.extend(creates.iter().map(|(i, _)| *i).zip(ids));
         }
         for (i, creator) in same_as {
@@ -337,24 +343,10 @@ impl OdooConnector {
                     let change = &changes[sale.i];
                     let (product, name, list_price) = &sale.product;
                     let amount = change.fields.get("amount").and_then(Value::as_f64).map_or(*list_price, |c| c / 100.0);
-                    json!({
-                        "move_type": "out_invoice",
-                        "partner_id": sale.partner,
-                        "invoice_origin": invoice_origin(change),
-                        "invoice_line_ids": [[0, 0, {"product_id": product, "quantity": 1.0,
-                            "price_unit": amount, "name": name}]],
-                    })
+                    invoice_vals(change, sale.partner, *product, name, amount)
                 })
                 .collect();
-            let answer = self.rpc.execute("account.move", "create", None, &[("vals_list", json!(list))], None).await?;
-            let ids = ids_of(&answer);
-            if ids.len() != missing.len() {
-                return Err(ConnectorError::Invalid(format!(
-                    "account.move.create of {} invoices answered {} ids",
-                    missing.len(),
-                    ids.len()
-                )));
-            }
+            let ids = self.create_many("account.move", list).await?;
             for (s, id) in missing.into_iter().zip(ids) {
                 sales[s].invoice = Some((id, "draft".into(), "not_paid".into()));
             }

@@ -14,7 +14,7 @@
 //! The external id is the invoice (`account.move`) id. The donor's partner is found as a
 //! member's is (`person_external_id`, else e-mail).
 
-use super::write::{invoice_origin, no_partner};
+use super::write::{invoice_origin, invoice_vals, no_partner};
 use super::*;
 
 impl OdooConnector {
@@ -88,13 +88,7 @@ impl OdooConnector {
                             .and_then(Value::as_f64)
                             .map(|c| c / 100.0)
                             .ok_or_else(|| ConnectorError::Invalid("a donation needs its amount (cents)".into()))?;
-                        let vals = json!({
-                            "move_type": "out_invoice",
-                            "partner_id": partner,
-                            "invoice_origin": invoice_origin(change),
-                            "invoice_line_ids": [[0, 0, {"product_id": product, "quantity": 1.0,
-                                "price_unit": amount, "name": name}]],
-                        });
+                        let vals = invoice_vals(change, partner, product, &name, amount);
                         (self.create("account.move", vals).await?, "draft".into(), "not_paid".into())
                     }
                 };

@@ -277,14 +277,8 @@ impl OdooConnector {
                         // What `res.partner.create_membership_invoice` does, as plain ORM calls: that
                         // method takes a product *record*, which RPC cannot pass.
                         let amount = f.get("amount").and_then(Value::as_f64).map_or(list_price, |c| c / 100.0);
-                        let invoice_vals = json!({
-                            "move_type": "out_invoice",
-                            "partner_id": partner,
-                            "invoice_origin": invoice_origin(change),
-                            "invoice_line_ids": [[0, 0, {"product_id": product, "quantity": 1.0,
-                                "price_unit": amount, "name": product_name}]],
-                        });
-                        let invoice = self.create("account.move", invoice_vals).await?;
+                        let vals = invoice_vals(change, partner, product, &product_name, amount);
+                        let invoice = self.create("account.move", vals).await?;
                         let link = format!("{}.move_id", self.line_names().await?.invoice_line);
                         let domain = json!([[link, "=", invoice]]);
                         let rows = self.search_read("membership.membership_line", domain, &["id"], 1, "id asc").await?;
@@ -377,6 +371,18 @@ impl OdooConnector {
             ))),
         }
     }
+}
+
+/// A draft customer invoice of one line (`quantity` 1 of `product` at `amount` euros) for
+/// `partner`, whose origin names the canonical entity (see [`invoice_origin`]): what a
+/// membership and a donation both become.
+pub(crate) fn invoice_vals(change: &CanonicalChange, partner: i64, product: i64, name: &str, amount: f64) -> Value {
+    json!({
+        "move_type": "out_invoice",
+        "partner_id": partner,
+        "invoice_origin": invoice_origin(change),
+        "invoice_line_ids": [[0, 0, {"product_id": product, "quantity": 1.0, "price_unit": amount, "name": name}]],
+    })
 }
 
 /// Why a membership has no partner to invoice. Transient: the member's contact may be on its
